@@ -1,0 +1,5 @@
+"""``python -m defpact`` runs the CLI."""
+
+from defpact.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""Assembles the web application: every context's API and web routers on one node."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from defpact import __version__
+from defpact.core import api as core_api
+from defpact.core import web as core_web
+from defpact.core.config import Settings, get_settings
+from defpact.core.middleware import SecurityHeadersMiddleware
+from defpact.core.nations import NATIONS, nation_colour
+from defpact.core.problems import install_problem_handlers, problem
+from defpact.core.runtime import Node
+from defpact.core.webkit import NeedsLogin
+from defpact.tables import load_all_tables
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = (
+    "REST API of defpact, the coordination platform of the XK-AL-HR defence cooperation pact. "
+    "Authenticate with `Authorization: Bearer <token>` (create one with `defpact token create`) "
+    "or HTTP Basic. Errors are RFC 9457 problem details (`application/problem+json`)."
+)
+
+
+def create_app(settings: Settings | None = None, node: Node | None = None) -> FastAPI:
+    load_all_tables()
+    settings = settings or (node.settings if node else get_settings())
+    owned = node is None
+    node = node or Node.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            node.dispose()
+
+    dev = settings.is_development
+    app = FastAPI(
+        title="defpact",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs" if dev else None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    install_problem_handlers(app)
+    app.add_exception_handler(NeedsLogin, _redirect_to_login)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_api_route("/static/nations.css", _nations_css, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "core" / "static"))
+    app.include_router(core_api.router)
+    app.include_router(core_web.router)
+    return app
+
+
+async def _redirect_to_login(request: Request, _exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return problem(401, "authentication required")
+    return RedirectResponse("/login", status_code=303)
+
+
+def _nations_css() -> Response:
+    rules = "\n".join(f".nation-{code} {{ --nation: {nation_colour(code)}; }}" for code in NATIONS)
+    return Response(rules, media_type="text/css", headers={"cache-control": "public, max-age=3600"})

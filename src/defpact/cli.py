@@ -1,0 +1,71 @@
+"""The ``defpact`` command: assembles every context's Typer sub-app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from defpact.core import cli as core_cli
+from defpact.core.config import get_settings
+from defpact.core.db import redact_url
+from defpact.core.seed import DEMO_PASSWORD
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="defpact: buy, train and counter hybrid threats together.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(core_cli.db_app, name="db")
+app.add_typer(core_cli.nations_app, name="nations")
+app.add_typer(core_cli.members_app, name="members")
+app.add_typer(core_cli.user_app, name="user")
+app.add_typer(core_cli.token_app, name="token")
+
+
+@app.command()
+def init() -> None:
+    """Create var/, the secret and audit keys and the schema; found the pact on first run."""
+    founded = core_cli.init_node()
+    settings = get_settings()
+    typer.echo(f"node initialised: database {redact_url(settings.database_url)}")
+    if founded:
+        typer.echo("the pact was founded: XK, AL and HR are members since 2025-03-18")
+
+
+@app.command()
+def demo() -> None:
+    """Seed demo data (development only)."""
+    core_cli.demo_command()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the web UI, the REST API and TAXII."""
+    import uvicorn
+
+    core_cli.open_node().dispose()
+    settings = get_settings()
+    typer.echo(f"defpact serving on http://{host}:{port}  (API docs: /api/openapi.json)")
+    if settings.is_development:
+        typer.echo("sign in as xk.admin, al.admin or hr.admin (and .procurement, .training,")
+        typer.echo(f".analyst, .approver) with the demo password {DEMO_PASSWORD}")
+    uvicorn.run(
+        "defpact.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+def main() -> None:
+    app()

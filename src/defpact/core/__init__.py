@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, nations and membership, identities, markings and audit."""

@@ -1,0 +1,77 @@
+"""One settings class for the whole node (pydantic-settings, prefix ``DEFPACT_``).
+
+Development generates a random secret key into ``var/`` on first use; production refuses to
+start without an explicit, non-default secret. Nothing else in the code base reads the environment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Environment", "Settings", "get_settings", "reset_settings_cache"]
+
+_DEFAULT_SECRET = "change-me"  # noqa: S105 - the sentinel that production refuses
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEFPACT_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default=Path("var"))
+    database_url: str = ""
+    secret_key: str = ""
+    session_hours: int = Field(default=12, ge=1, le=24 * 14)
+    login_max_failures_account: int = Field(default=5, ge=1)
+    login_max_failures_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # Durability: "FULL" makes SQLite fsync on every commit (the default; acknowledged means kept).
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'defpact.db').as_posix()}"
+        if self.environment is Environment.PRODUCTION and self.secret_key in ("", _DEFAULT_SECRET):
+            raise ValueError("DEFPACT_SECRET_KEY must be set to a non-default value in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is Environment.DEVELOPMENT
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.data_dir / "audit-signing-key.pem"
+
+    def effective_secret_key(self) -> str:
+        """The configured secret, or (development only) one generated once into ``var/``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

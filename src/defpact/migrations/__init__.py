@@ -1,0 +1,1 @@
+"""Alembic revisions of the defpact schema (one linear history for every context)."""

@@ -1,0 +1,12 @@
+"""Every context's table modules, imported so that Base.metadata knows the whole schema."""
+
+from __future__ import annotations
+
+import defpact.core.audit  # noqa: F401
+import defpact.core.store  # noqa: F401
+
+__all__ = ["load_all_tables"]
+
+
+def load_all_tables() -> None:
+    """Importing this module registers the tables; the call documents the intent at call sites."""
