@@ -54,7 +54,7 @@ def upgrade(url: str) -> None:
         with engine.begin() as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
     finally:
         engine.dispose()
 

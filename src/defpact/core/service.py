@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from defpact.core import credentials
 from defpact.core.audit import record_event
 from defpact.core.context import Actor
@@ -17,11 +19,20 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Role, password_problem, username_problem
 from defpact.core.nations import NATIONS
-from defpact.core.store import MembershipRepository, TokenRow, UserRepository, UserRow
+from defpact.core.store import (
+    MembershipRepository,
+    MembershipRow,
+    TokenRow,
+    UserRepository,
+    UserRow,
+)
 from defpact.core.uow import UnitOfWork
 
 __all__ = [
     "IssuedToken",
+    "admit_member",
+    "member_codes_in",
+    "withdraw_member",
     "Member",
     "NewUser",
     "TokenInfo",
@@ -107,6 +118,56 @@ def list_members(uow: UnitOfWork, *, on: date | None = None, history: bool = Fal
 
 def current_member_codes(uow: UnitOfWork, on: date | None = None) -> frozenset[str]:
     return frozenset(m.code for m in list_members(uow, on=on))
+
+
+def admit_member(session: Session, actor: Actor, code: str, joined: date) -> Member:
+    """Record ``code`` as a member from ``joined`` inside the caller's transaction.
+
+    The caller (the accession workflow) has already checked eligibility and the votes.
+    """
+    code = require_nation(code)
+    repo = MembershipRepository(session)
+    if repo.open_for(code) is not None:
+        raise Conflict(f"{NATIONS[code].name} ({code}) is already a member of the pact")
+    repo.add(MembershipRow(nation_code=code, joined=joined))
+    record_event(
+        session,
+        actor,
+        "membership.admit",
+        "membership",
+        code,
+        object_nation=code,
+        after={"nation": code, "joined": joined},
+    )
+    return Member(code, NATIONS[code].name, joined, None)
+
+
+def withdraw_member(session: Session, actor: Actor, code: str, left: date) -> Member:
+    """End ``code``'s membership on ``left`` inside the caller's transaction."""
+    code = require_nation(code)
+    row = MembershipRepository(session).open_for(code)
+    if row is None:
+        raise NotFound(f"{NATIONS[code].name} ({code}) is not a member of the pact")
+    if left < row.joined:
+        raise InvalidInput("the leaving date is before the joining date", field="left")
+    row.left = left
+    record_event(
+        session,
+        actor,
+        "membership.withdraw",
+        "membership",
+        code,
+        object_nation=code,
+        before={"nation": code, "joined": row.joined},
+        after={"left": left},
+    )
+    return Member(code, NATIONS[code].name, row.joined, left)
+
+
+def member_codes_in(session: Session, on: date | None = None) -> frozenset[str]:
+    """Current members, read inside the caller's transaction."""
+    rows = MembershipRepository(session).current(on or utcnow().date())
+    return frozenset(r.nation_code for r in rows)
 
 
 def _user_info(row: UserRow) -> UserInfo:
