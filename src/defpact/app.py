@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from defpact import __version__
 from defpact.core import api as core_api
+from defpact.core import audit_api
 from defpact.core import web as core_web
 from defpact.core.config import Settings, get_settings
 from defpact.core.middleware import SecurityHeadersMiddleware
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.add_api_route("/static/nations.css", _nations_css, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "core" / "static"))
     app.include_router(core_api.router)
+    app.include_router(audit_api.router)
     app.include_router(core_web.router)
     return app
 

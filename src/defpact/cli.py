@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from defpact.core import cli as core_cli
+from defpact.core.audit_cli import audit_app
 from defpact.core.config import get_settings
 from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
@@ -23,6 +24,7 @@ app.add_typer(core_cli.nations_app, name="nations")
 app.add_typer(core_cli.members_app, name="members")
 app.add_typer(core_cli.user_app, name="user")
 app.add_typer(core_cli.token_app, name="token")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.context import Actor, current_request_id
 from defpact.core.db import Base, UTCDateTime, utcnow
-from defpact.core.merkle import canonical_json, leaf_hash
+from defpact.core.merkle import MerkleAccumulator, canonical_json, leaf_hash
 
 __all__ = [
     "AuditEventRow",
@@ -38,6 +38,11 @@ class AuditHeadRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
+    # The compact range of perfect subtrees, [[height, hex hash], ...]: root in O(log n).
+    frontier: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+
+    def accumulator(self) -> MerkleAccumulator:
+        return MerkleAccumulator.from_frontier((h, bytes.fromhex(x)) for h, x in self.frontier)
 
 
 class AuditEventRow(Base):
@@ -131,8 +136,12 @@ def record_event(
         after=_jsonable(mask_secrets(after)),
         leaf_hash="",
     )
-    row.leaf_hash = leaf_hash(canonical_json(event_document(row))).hex()
-    head.size += 1
+    digest = leaf_hash(canonical_json(event_document(row)))
+    row.leaf_hash = digest.hex()
+    accumulator = head.accumulator()
+    accumulator.append(digest)
+    head.frontier = [[h, x.hex()] for h, x in accumulator.frontier()]
+    head.size = accumulator.size
     session.add(row)
     session.flush()
     return row
@@ -142,7 +151,7 @@ def _lock_head(session: Session) -> AuditHeadRow:
     stmt = select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
     head = session.scalars(stmt).first()
     if head is None:
-        head = AuditHeadRow(id=1, size=0)
+        head = AuditHeadRow(id=1, size=0, frontier=[])
         session.add(head)
         session.flush()
     return head

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "audit_head",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("frontier", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
     op.create_table(
