@@ -1,4 +1,4 @@
-"""The audit log: tree heads, proofs over the API, and ``defpact audit verify`` catching tampering."""
+"""The audit log: tree heads, proofs over the API, and `defpact audit verify` on tampering."""
 
 from __future__ import annotations
 
