@@ -11,6 +11,8 @@ from defpact.core.audit_cli import audit_app
 from defpact.core.config import get_settings
 from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
+from defpact.governance.cli import app as governance_app
+from defpact.threats.intel.cli import intel_app
 
 __all__ = ["app", "main"]
 
@@ -25,6 +27,8 @@ app.add_typer(core_cli.members_app, name="members")
 app.add_typer(core_cli.user_app, name="user")
 app.add_typer(core_cli.token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(intel_app, name="intel")
+app.add_typer(governance_app, name="governance")
 
 
 @app.command()

@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from defpact.core.identity import Role
+from defpact.core.errors import InvalidInput
+from defpact.core.identity import Clearance, Role
+from defpact.core.marking import TLP, Marking, banner, parse_releasable_to
 
 __all__ = [
     "ClearanceName",
     "HealthPublic",
+    "MarkingIn",
+    "MarkingPublic",
+    "TLPName",
     "MemberPublic",
     "NationPublic",
     "TokenCreate",
@@ -102,3 +107,43 @@ class TokenPublic(_Out):
 class TokenCreated(_Out):
     token: TokenPublic
     secret: str = Field(description="The bearer token; shown once, stored only as a hash.")
+
+
+TLPName = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
+
+
+class MarkingIn(_In):
+    """A releasability marking; the originator is always the author's nation."""
+
+    classification: ClearanceName = "UNCLASSIFIED"
+    releasable_to: list[Annotated[str, StringConstraints(min_length=2, max_length=4)]] = Field(
+        default_factory=lambda: ["PACT"],
+        max_length=40,
+        description="Nation codes and/or PACT (every current member at read time)",
+    )
+    tlp: TLPName = "GREEN"
+
+    def to_marking(self, originator: str) -> Marking:
+        try:
+            release = parse_releasable_to(self.releasable_to)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="releasable_to") from None
+        return Marking(originator, Clearance[self.classification], release, TLP(self.tlp))
+
+
+class MarkingPublic(_Out):
+    originator: str
+    classification: ClearanceName
+    releasable_to: list[str]
+    tlp: TLPName
+    banner: str
+
+    @classmethod
+    def of(cls, marking: Marking) -> MarkingPublic:
+        return cls(
+            originator=marking.originator,
+            classification=marking.classification.name,
+            releasable_to=sorted(marking.releasable_to),
+            tlp=marking.tlp.value,
+            banner=banner(marking),
+        )

@@ -1,0 +1,1 @@
+"""Intelligence reports: the first shared resource that obeys the releasability rule."""
