@@ -148,6 +148,7 @@ class LeakMachine(RuleBasedStateMachine):
     def first_users(self) -> object:
         return self._add_user("XK", Clearance.SECRET, admin=True)
 
+    @precondition(lambda self: len(self.principals) < 6)
     @rule(
         target=users,
         nation=st.sampled_from(NATIONS),
@@ -269,7 +270,7 @@ class LeakMachine(RuleBasedStateMachine):
         live = intel.list_reports(self.node.uow(), p, intel.ReportFilter(limit=500))
         want = {i for i in expected if not self.model.records[i].withdrawn}
         assert {r.id for r in live.items} == want and live.total == len(want)
-        size = 1 + (p.user_id % 3)
+        size = 2 + (p.user_id % 2)
         seen: list[int] = []
         for offset in range(0, len(expected) + size, size):
             chunk = self._list(p, limit=size, offset=offset)

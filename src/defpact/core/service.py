@@ -166,8 +166,7 @@ def withdraw_member(session: Session, actor: Actor, code: str, left: date) -> Me
 
 def member_codes_in(session: Session, on: date | None = None) -> frozenset[str]:
     """Current members, read inside the caller's transaction."""
-    rows = MembershipRepository(session).current(on or utcnow().date())
-    return frozenset(r.nation_code for r in rows)
+    return MembershipRepository(session).current_codes(on or utcnow().date())
 
 
 def _user_info(row: UserRow) -> UserInfo:

@@ -121,6 +121,14 @@ class MembershipRepository:
         )
         return self._s.scalars(stmt).all()
 
+    def current_codes(self, on: date) -> frozenset[str]:
+        stmt = (
+            select(MembershipRow.nation_code)
+            .where(MembershipRow.joined <= on)
+            .where((MembershipRow.left.is_(None)) | (MembershipRow.left > on))
+        )
+        return frozenset(self._s.scalars(stmt))
+
     def open_for(self, nation: str) -> MembershipRow | None:
         stmt = select(MembershipRow).where(
             MembershipRow.nation_code == nation, MembershipRow.left.is_(None)
