@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import make_url
 
+from defpact.core import credentials
 from defpact.core.config import Settings
 from defpact.core.db import Base
 from defpact.core.runtime import Node
@@ -29,6 +31,10 @@ PG_ENV = "DEFPACT_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 
 load_all_tables()
+
+# Argon2id with minimal cost in tests: verification cost is set by the stored hash, and the
+# suite authenticates thousands of requests. Production parameters are tested in unit tests.
+credentials._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def pytest_report_header() -> str:
