@@ -13,6 +13,7 @@ from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
 from defpact.governance.cli import app as governance_app
 from defpact.threats.intel.cli import intel_app
+from defpact.threats.intel.seed import seed_intel_demo
 
 __all__ = ["app", "main"]
 
@@ -43,8 +44,15 @@ def init() -> None:
 
 @app.command()
 def demo() -> None:
-    """Seed demo data (development only)."""
+    """Seed demo data (development only; each part is created once)."""
     core_cli.demo_command()
+    node = core_cli.open_node()
+    try:
+        reports = seed_intel_demo(node.uow())
+        if reports:
+            typer.echo(f"created {reports} demo intelligence reports")
+    finally:
+        node.dispose()
 
 
 @app.command()
