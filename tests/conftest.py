@@ -55,12 +55,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     url = os.environ.get(PG_ENV)
     if not url:
         pytest.skip(f"PostgreSQL tests skipped: set {PG_ENV} (e.g. by .ci/run) to run them")
     base = make_url(url)
-    name = f"defpact_test_{_worker()}"
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:12]
+    name = f"defpact_test_{run}_{_worker()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -72,7 +73,11 @@ def postgres_url() -> str:
         admin.dispose()
     worker_url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(worker_url)
-    return worker_url
+    yield worker_url
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 def _empty_postgres(url: str) -> None:
