@@ -52,7 +52,7 @@ def test_create_and_read_with_banner_and_safe_markdown(client: ApiClient) -> Non
     assert created["marking"]["originator"] == "XK"
     assert created["marking"]["banner"] == "RESTRICTED // REL TO AL, HR, XK // TLP:AMBER"
     assert "<script>" not in created["body_html"] and "&lt;script&gt;" in created["body_html"]
-    assert "href=\"javascript:" not in created["body_html"]
+    assert 'href="javascript:' not in created["body_html"]
     got = client.get(f"/api/intel/reports/{created['id']}", headers=basic("hr.analyst"))
     assert got.status_code == 200 and got.json()["admiralty"] == "B2"
 
