@@ -68,7 +68,6 @@ def serve(
     settings = get_settings()
     typer.echo(f"defpact serving on http://{host}:{port}  (API docs: /api/openapi.json)")
     if settings.is_development:
-        typer.echo("sign in as xk.admin, al.admin or hr.admin (and .procurement, .training,")
         typer.echo(f".analyst, .approver) with the demo password {DEMO_PASSWORD}")
     uvicorn.run(
         "defpact.app:create_app",
