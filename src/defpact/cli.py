@@ -12,6 +12,7 @@ from defpact.core.config import get_settings
 from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
 from defpact.governance.cli import app as governance_app
+from defpact.governance.seed import seed_governance_demo
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 
@@ -51,6 +52,8 @@ def demo() -> None:
         reports = seed_intel_demo(node.uow())
         if reports:
             typer.echo(f"created {reports} demo intelligence reports")
+        if seed_governance_demo(node.uow()):
+            typer.echo("created the governance story (Tirana meeting, guide, accession request)")
     finally:
         node.dispose()
 
