@@ -46,6 +46,8 @@ test: lint typecheck imports
 
 ## Benchmarks against the peers named in the issues (QUICK=1: short bounded versions for CI)
 bench: install-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	for setup in bench/setup_*.sh; do bash "$$setup" || exit 1; done
 	$(BIN)/python bench/run_all.py $(if $(QUICK),--quick,)
 
 ## Long soak, crash and load runs (QUICK=1: short bounded versions for CI)

@@ -13,6 +13,7 @@ from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
 from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
+from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 
@@ -30,6 +31,7 @@ app.add_typer(core_cli.user_app, name="user")
 app.add_typer(core_cli.token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(intel_app, name="intel")
+app.add_typer(disinfo_app, name="disinfo")
 app.add_typer(governance_app, name="governance")
 
 
