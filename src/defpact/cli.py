@@ -13,6 +13,8 @@ from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
 from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
+from defpact.procurement.cli import app as procurement_app
+from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
@@ -33,6 +35,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(intel_app, name="intel")
 app.add_typer(disinfo_app, name="disinfo")
 app.add_typer(governance_app, name="governance")
+app.add_typer(procurement_app, name="procurement")
 
 
 @app.command()
@@ -54,6 +57,8 @@ def demo() -> None:
         reports = seed_intel_demo(node.uow())
         if reports:
             typer.echo(f"created {reports} demo intelligence reports")
+        if seed_procurement_demo(node.uow()):
+            typer.echo("created the procurement catalogue, requirements and budgets")
         if seed_governance_demo(node.uow()):
             typer.echo("created the governance story (Tirana meeting, guide, accession request)")
     finally:
@@ -73,6 +78,7 @@ def serve(
     settings = get_settings()
     typer.echo(f"defpact serving on http://{host}:{port}  (API docs: /api/openapi.json)")
     if settings.is_development:
+        typer.echo("sign in as xk.admin, al.admin or hr.admin (and .procurement, .training,")
         typer.echo(f".analyst, .approver) with the demo password {DEMO_PASSWORD}")
     uvicorn.run(
         "defpact.app:create_app",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import defpact.core.audit  # noqa: F401
 import defpact.core.store  # noqa: F401
 import defpact.governance.store  # noqa: F401
+import defpact.procurement.store  # noqa: F401
 import defpact.threats.intel.store  # noqa: F401
 
 __all__ = ["load_all_tables"]

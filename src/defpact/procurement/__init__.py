@@ -13,4 +13,13 @@ Pure domain modules (no web framework, ORM or CLI library):
 - ``plan`` and ``joiner``: the reports of ``defpact procurement plan`` and ``joiner``.
 
 ``cli`` is the thin Typer entry point over ``plan`` and ``joiner``.
+
+The platform part (docs/procurement.md, "In the platform"): ``catalogue`` (validation and
+scenario assembly, pure), ``lifecycle`` (joint-order case states, pure), ``portfolio`` (cash
+alone vs jointly, pure), ``charts`` (SVG, pure), ``records`` (what services return),
+``store`` (tables), ``queries`` (reads through ``visible_to``), the services
+``catalogue_service``, ``requirement_service``, ``budget_service``, ``planning_service``,
+``case_service`` and ``transfer_service`` (import), ``seed`` (demo data), and the entry
+points ``api``/``api_plans``/``api_cases``, ``web``/``web_records``/``web_cases`` and
+``cli_records``/``cli_cases`` (mounted by ``cli``).
 """

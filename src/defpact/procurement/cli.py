@@ -1,7 +1,10 @@
-"""``defpact procurement``: plan joint orders and the joiner effect from a scenario file.
+"""``defpact procurement``: plan joint orders and the joiner effect from a scenario file, and
+work with the platform's catalogue, requirements, budgets, opportunities and cases.
 
-Works on files alone (no server, no database): parse the scenario, call ``build_plan`` or
-``joiner_effect``, render as Rich tables or JSON. Bad input is one line on stderr, exit 2.
+``plan`` and ``joiner`` work on files alone (no server, no database): parse the scenario, call
+``build_plan`` or ``joiner_effect``, render as Rich tables or JSON. The other commands
+(``cli_records``, ``cli_cases``) act on the node's database as ``--as USERNAME``. Bad input is
+one line on stderr, exit 2.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from defpact.core.cli_output import OutputFormat, emit, print_table, reporting_errors
+from defpact.procurement.cli_cases import register_cases
+from defpact.procurement.cli_records import register_records
 from defpact.procurement.joiner import joiner_effect
 from defpact.procurement.plan import build_plan
 from defpact.procurement.scenario import load_scenario
@@ -20,7 +25,9 @@ from defpact.procurement.scenario import load_scenario
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Joint procurement: fair cost shares, deliveries and payments from a scenario file.",
+    help="Joint procurement: fair cost shares, deliveries and payments from a scenario file "
+    "(plan, joiner), and the platform's catalogue, requirements, budgets, opportunities and "
+    "joint-order cases (--as USERNAME).",
     no_args_is_help=True,
 )
 
@@ -203,3 +210,7 @@ def joiner_command(
         scenario = load_scenario(file)
         report = joiner_effect(scenario, nation)
     emit(fmt, report, lambda: _joiner_tables(report))
+
+
+register_records(app)
+register_cases(app)
