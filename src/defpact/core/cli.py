@@ -10,12 +10,13 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.pool import NullPool
 
 from defpact.core import service
 from defpact.core.cli_output import OutputFormat, emit, fail, print_table, reporting_errors
 from defpact.core.config import get_settings
 from defpact.core.context import Actor
-from defpact.core.db import redact_url
+from defpact.core.db import make_engine, redact_url
 from defpact.core.identity import Clearance, Role
 from defpact.core.nations import NATIONS
 from defpact.core.runtime import Node
@@ -45,10 +46,13 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 def open_node() -> Node:
     """A node on the configured database, or one clear line and exit 1 if it is unreachable."""
     settings = get_settings()
-    node = Node.from_settings(settings)
+    # No pool: a command's connections close with its unit of work, so nothing is left open
+    # when a command returns (commands may run in-process, e.g. under CliRunner).
+    node = Node(settings, make_engine(settings, poolclass=NullPool))
     try:
         check_reachable(node.engine)
     except DatabaseUnavailable:
+        node.dispose()
         fail(f"cannot reach the database at {redact_url(settings.database_url)}", 1)
     return node
 

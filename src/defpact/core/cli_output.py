@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 err_console = Console(stderr=True)
-_out = Console()
 
 
 class OutputFormat(StrEnum):
@@ -57,7 +56,7 @@ def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         table.add_column(column)
     for row in rows:
         table.add_row(*(_cell(v) for v in row))
-    _out.print(table)
+    Console().print(table)  # created per call so the terminal width is read now
 
 
 def _cell(value: Any) -> str:
