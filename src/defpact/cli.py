@@ -18,6 +18,7 @@ from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
+from defpact.training.cli import app as training_app
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ app.add_typer(core_cli.token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(intel_app, name="intel")
 app.add_typer(disinfo_app, name="disinfo")
+app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
 

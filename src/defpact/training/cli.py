@@ -1,0 +1,238 @@
+"""File-based command line of the training context (no server, no database).
+
+    defpact training schedule FILE [--time-limit S] [--format json|table] [--check]
+        [--gantt OUT.svg] [--load OUT.svg] [--ics OUT.ics] [--csv OUT.csv]
+    defpact training seats allocate FILE [--method nash|round-robin] [--format json|table]
+        [--order HR,AL,XK] [--check] [--time-limit S] [--csv OUT.csv]
+
+Bad input prints one line to stderr and exits with code 2. An infeasible programme is an
+answer, not an error: it exits 0 with status INFEASIBLE and the conflicting exercises. A plan
+that fails ``--check`` exits 1 (that would be a solver bug).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from defpact.training.checker import check_plan
+from defpact.training.gantt import gantt_svg, programme_csv, seats_csv, to_ics, unit_load_svg
+from defpact.training.instance import instance_from_dict, seat_problem_from_dict
+from defpact.training.model import Instance, InstanceError, Plan
+from defpact.training.scheduler import schedule
+from defpact.training.seats import (
+    SeatAllocation,
+    SeatProblem,
+    allocate_nash,
+    allocate_round_robin,
+    is_pareto_optimal,
+)
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Joint training: exercise programme and academy seats, from files.", no_args_is_help=True
+)
+seats_app = typer.Typer(help="Academy seat exchange.", no_args_is_help=True)
+app.add_typer(seats_app, name="seats")
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    table = "table"
+
+
+class Method(StrEnum):
+    nash = "nash"
+    round_robin = "round-robin"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        _fail(f"{path}: cannot read file ({exc.strerror})")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _fail(f"{path}: not valid JSON ({exc})")
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write file ({exc.strerror})")
+
+
+FileArg = Annotated[Path, typer.Argument(help="JSON file (format in docs/training.md).")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+
+
+@app.command("schedule")
+def schedule_command(
+    file: FileArg,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")
+    ] = None,
+    output: FormatOpt = OutputFormat.table,
+    check: Annotated[bool, typer.Option("--check", help="Verify the plan independently.")] = False,
+    gantt: Annotated[Path | None, typer.Option("--gantt", help="Write a Gantt SVG.")] = None,
+    load: Annotated[Path | None, typer.Option("--load", help="Write a unit-load SVG.")] = None,
+    ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the programme as CSV.")] = None,
+) -> None:
+    """Schedule the yearly exercise programme of an instance file."""
+    try:
+        instance = instance_from_dict(_load_json(file))
+        if time_limit is not None:
+            if time_limit <= 0:
+                raise InstanceError("--time-limit", "must be positive")
+            config = dataclasses.replace(instance.config, time_limit_s=time_limit)
+            instance = dataclasses.replace(instance, config=config)
+        plan = schedule(instance)
+    except InstanceError as exc:
+        _fail(str(exc))
+    violations = [dataclasses.asdict(v) for v in check_plan(instance, plan)] if check else None
+    _write_outputs(plan, instance, gantt, load, ics, csv)
+    if output is OutputFormat.json:
+        body = dataclasses.asdict(plan)
+        if violations is not None:
+            body["check"] = {"valid": not violations, "violations": violations}
+        typer.echo(json.dumps(body, indent=2))
+    else:
+        _print_plan(plan, violations)
+    if violations:
+        raise typer.Exit(1)
+
+
+def _write_outputs(
+    plan: Plan,
+    instance: Instance,
+    gantt: Path | None,
+    load: Path | None,
+    ics: Path | None,
+    csv: Path | None,
+) -> None:
+    if gantt:
+        _write(gantt, gantt_svg(plan, instance))
+    if load:
+        _write(load, unit_load_svg(plan, instance))
+    if ics:
+        _write(ics, to_ics(plan, plan.year))
+    if csv:
+        _write(csv, programme_csv(plan))
+
+
+def _print_plan(plan: Plan, violations: list[dict[str, str]] | None) -> None:
+    console = Console()
+    gap = "-" if plan.gap is None else f"{100 * plan.gap:.2f}%"
+    first = "-" if plan.first_feasible_s is None else f"{plan.first_feasible_s:.2f}s"
+    console.print(
+        f"[bold]{plan.status}[/]  objective {plan.objective}  bound {plan.best_bound}"
+        f"  gap {gap}  time {plan.wall_time_s:.2f}s  first plan {first}"
+    )
+    if plan.assignments:
+        table = Table("exercise", "name", "host", "nations", "area", "weeks", "units")
+        for a in sorted(plan.assignments, key=lambda a: (a.start_week, a.exercise_id)):
+            table.add_row(
+                a.exercise_id,
+                a.name,
+                a.host,
+                " ".join(a.nations),
+                a.area_id,
+                f"{a.start_week}-{a.end_week}",
+                " ".join(a.units),
+            )
+        console.print(table)
+        console.print(f"objective terms: {dict(plan.objective_terms)}")
+    if plan.unscheduled:
+        console.print(f"not scheduled: {', '.join(plan.unscheduled)}")
+    if plan.conflict:
+        state = "minimal" if plan.conflict.minimal else "not proven minimal"
+        console.print(
+            f"[red]conflicting mandatory exercises ({state}):[/] "
+            f"{', '.join(plan.conflict.exercise_ids)}"
+        )
+        for reason in plan.conflict.reasons:
+            console.print(f"  - {reason}")
+    if violations is not None:
+        console.print("check: valid" if not violations else f"check: {len(violations)} violations")
+        for v in violations:
+            console.print(f"  - [{v['rule']}] {v['exercise_id']} {v['message']}")
+
+
+@seats_app.command("allocate")
+def allocate_command(
+    file: FileArg,
+    method: Annotated[Method, typer.Option("--method", help="Allocation method.")] = Method.nash,
+    output: FormatOpt = OutputFormat.table,
+    order: Annotated[
+        str | None, typer.Option("--order", help="Round-robin order, e.g. HR,AL,XK.")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Also check Pareto optimality.")] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 30.0,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write allocations as CSV.")] = None,
+) -> None:
+    """Allocate academy course seats from a bids file."""
+    try:
+        problem = seat_problem_from_dict(_load_json(file))
+        turn = [n.strip() for n in order.split(",")] if order else None
+        if turn is not None and sorted(turn) != sorted(problem.bids):
+            raise InstanceError("--order", "must list every bidding nation exactly once")
+        if method is Method.nash:
+            result = allocate_nash(problem, time_limit_s=time_limit)
+        else:
+            result = allocate_round_robin(problem, turn)
+    except InstanceError as exc:
+        _fail(str(exc))
+    pareto = is_pareto_optimal(problem, result.seats, time_limit_s=time_limit) if check else None
+    if csv:
+        _write(csv, seats_csv(problem, result))
+    if output is OutputFormat.json:
+        body = dataclasses.asdict(result)
+        if pareto is not None:
+            body["pareto_optimal"] = pareto
+        typer.echo(json.dumps(body, indent=2))
+    else:
+        _print_allocation(problem, result, pareto)
+
+
+def _print_allocation(problem: SeatProblem, result: SeatAllocation, pareto: bool | None) -> None:
+    console = Console()
+    console.print(
+        f"[bold]{result.method}[/] {result.status} exact={result.exact}  nations with "
+        f"seats {result.positive}  Nash product {result.nash_product}  "
+        f"time {result.wall_time_s:.2f}s"
+    )
+    table = Table("nation", "utility", "seats", "iterations")
+    for nation in sorted(result.seats):
+        got = result.seats[nation]
+        table.add_row(
+            nation, str(result.utilities[nation]), str(sum(got.values())), " ".join(sorted(got))
+        )
+    console.print(table)
+    console.print(f"EF1: {'yes' if result.ef1 else 'no'}; envious pairs: {len(result.envy)}")
+    for e in result.envy:
+        console.print(
+            f"  - {e.nation} values {e.envied}'s seats {e.other_value} > own "
+            f"{e.own_value} (EF1 {'holds' if e.ef1 else 'violated'})"
+        )
+    if pareto is not None:
+        console.print(f"Pareto optimal: {'yes' if pareto else 'no'}")
+    left = sum(result.unallocated.values())
+    offered = sum(it.seats for it in problem.iterations)
+    console.print(f"seats offered {offered}, allocated {offered - left}, unallocated {left}")
