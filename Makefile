@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck imports unit bench soak install install-test clean
+.PHONY: run test slow lint typecheck imports unit bench soak install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ imports: install-test
 
 ## Lint, format check, mypy --strict, import contracts, then the whole test suite
 test: lint typecheck imports
-	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" $(PYTEST_ARGS)
+
+## The slow proofs: schemathesis over the whole API and the SIGKILL crash-consistency harness
+slow: install-test
+	$(BIN)/pytest -m slow -rP $(PYTEST_ARGS)
 
 ## Benchmarks against the peers named in the issues (QUICK=1: short bounded versions for CI)
 bench: install-test

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from defpact import __version__
 from defpact.core import service
-from defpact.core.deps import ActorDep, CurrentUser, NodeDep, UowDep
+from defpact.core.deps import ActorDep, CurrentUser, IdPath, NodeDep, UowDep
 from defpact.core.identity import Clearance
 from defpact.core.nations import NATIONS
 from defpact.core.problems import problem_responses
@@ -140,5 +140,5 @@ def create_token(username: str, body: TokenCreate, actor: ActorDep, uow: UowDep)
 
 
 @router.post("/tokens/{token_id}/revoke", response_model=TokenPublic, responses=_ADMIN)
-def revoke_token(token_id: int, actor: ActorDep, uow: UowDep) -> TokenPublic:
+def revoke_token(token_id: IdPath, actor: ActorDep, uow: UowDep) -> TokenPublic:
     return _token_public(service.revoke_token(uow, actor, token_id))

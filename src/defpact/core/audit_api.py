@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from defpact.core import audit_service
-from defpact.core.deps import CurrentUser, NodeDep, UowDep
+from defpact.core.deps import MAX_DB_INT, CurrentUser, NodeDep, UowDep
 from defpact.core.merkle import public_key_to_pem
 from defpact.core.problems import problem_responses
 
@@ -90,7 +90,7 @@ def consistency_proof(
 def events(
     user: CurrentUser,
     uow: UowDep,
-    after: int = Query(default=-1, ge=-1),
+    after: int = Query(default=-1, ge=-1, le=MAX_DB_INT),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[EventPublic]:
     """Events by the admin's nation's users or about its records, oldest first."""

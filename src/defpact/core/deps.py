@@ -6,7 +6,10 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
+from fastapi.openapi.models import HTTPBase as HTTPBaseModel
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 
 from defpact.core.config import Settings
 from defpact.core.context import Actor
@@ -22,9 +25,11 @@ from defpact.core.sessions import (
 from defpact.core.uow import UnitOfWork
 
 __all__ = [
+    "MAX_DB_INT",
     "SESSION_COOKIE",
     "ActorDep",
     "CurrentUser",
+    "IdPath",
     "NodeDep",
     "OptionalWebSession",
     "SettingsDep",
@@ -34,6 +39,10 @@ __all__ = [
 ]
 
 SESSION_COOKIE = "defpact_session"
+# The largest integer both SQLite and PostgreSQL (bigint) accept as a parameter: a larger id in
+# a path or query would fail inside the driver (a 500) instead of answering 422.
+MAX_DB_INT = 2**63 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a record id")]
 
 
 def _node(request: Request) -> Node:
@@ -62,7 +71,29 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _current_user(request: Request, node: NodeDep) -> Principal:
+class _DocumentedScheme(SecurityBase):
+    """An accepted credential, shown in the OpenAPI; ``_current_user`` reads the header itself."""
+
+    def __init__(self, model: HTTPBaseModel, name: str) -> None:
+        self.model = model
+        self.scheme_name = name
+
+    async def __call__(self) -> None:
+        return None
+
+
+_BEARER = _DocumentedScheme(
+    HTTPBearerModel(description="An API token (`defpact token create`)"), "bearerAuth"
+)
+_BASIC = _DocumentedScheme(HTTPBaseModel(scheme="basic"), "basicAuth")
+
+
+def _current_user(
+    request: Request,
+    node: NodeDep,
+    _bearer: Annotated[None, Depends(_BEARER)],
+    _basic: Annotated[None, Depends(_BASIC)],
+) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     value = value.strip()

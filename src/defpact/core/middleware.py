@@ -1,5 +1,8 @@
 """ASGI middleware: a request id on every request and response, and the security headers.
 
+A 405 answer lists in ``Allow`` every method the path supports (RFC 9110, section 15.5.6);
+Starlette lists only those of the first route that matched the path.
+
 Headers follow OWASP's secure-headers guidance: a Content-Security-Policy without inline script,
 ``frame-ancestors 'none'``, ``nosniff``, a strict referrer policy and ``no-store`` on everything
 that may carry data (every API answer and every page but static assets).
@@ -11,6 +14,7 @@ import re
 import uuid
 from typing import Any
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from defpact.core.context import request_id_var
@@ -27,6 +31,7 @@ _DOCS_CSP = (
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
     "https://fastapi.tiangolo.com; frame-ancestors 'none'"
 )
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -49,6 +54,9 @@ class SecurityHeadersMiddleware:
                 for name, value in _headers_for(path, request_id):
                     if name.encode() not in names:
                         headers.append((name.encode(), value.encode()))
+                if message["status"] == 405 and (allow := _allowed_methods(scope)):
+                    headers = [h for h in headers if h[0].lower() != b"allow"]
+                    headers.append((b"allow", allow.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -56,6 +64,17 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             request_id_var.reset(token)
+
+
+def _allowed_methods(scope: Scope) -> str | None:
+    """The methods some route fully matches on the request's path, e.g. ``GET, POST``."""
+    routes = getattr(scope.get("app"), "routes", ())
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(allowed) or None
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
 
 PROBLEM_TYPE_BASE = "urn:defpact:problem:"
 _MEDIA = "application/problem+json"
+_DEFAULT_422_REF = "#/components/schemas/HTTPValidationError"
+_BODY_NOT_PARSED = "There was an error parsing the body"  # FastAPI's text for an unreadable body
 
 _SLUGS = {
     400: "bad-request",
@@ -69,9 +72,20 @@ class ProblemPublic(BaseModel):
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` documenting the problem statuses a route can return."""
+    """OpenAPI ``responses`` documenting the problem statuses a route can return.
+
+    Documented as ``application/problem+json``, the media type actually sent (a ``model``
+    entry would make FastAPI document ``application/json`` instead). A route that
+    authenticates (401) can also answer 429: HTTP Basic logins are throttled on every route.
+    """
+    if 401 in codes and 429 not in codes:
+        codes = (*codes, 429)
+    schema = ProblemPublic.model_json_schema(mode="serialization")
     return {
-        code: {"model": ProblemPublic, "description": _DESCRIPTIONS.get(code, "Error")}
+        code: {
+            "description": _DESCRIPTIONS.get(code, "Error"),
+            "content": {_MEDIA: {"schema": schema}},
+        }
         for code in codes
     }
 
@@ -120,6 +134,13 @@ async def _on_http_error(_request: Request, exc: Exception) -> ProblemResponse:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such resource."
+    if exc.status_code == 400 and detail == _BODY_NOT_PARSED:
+        # FastAPI answers 422 for malformed JSON but 400 for a body that is not UTF-8; both are
+        # the same mistake, and 422 is the status every route with a body documents.
+        message = "the request body is not valid UTF-8 JSON"
+        return problem(
+            422, f"body: {message}", extra={"errors": [{"field": "body", "message": message}]}
+        )
     return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
 
 
@@ -137,7 +158,40 @@ async def _on_unexpected(_request: Request, _exc: Exception) -> ProblemResponse:
     return problem(500, "An unexpected error occurred; the request id identifies it in the log.")
 
 
+def _document_validation_problems(app: FastAPI) -> None:
+    """Make the OpenAPI describe the 422 that ``_on_validation_error`` sends.
+
+    FastAPI documents its own ``HTTPValidationError`` body (``application/json``) on every route
+    with parameters that does not list 422 itself; this app never sends that body.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _replace_default_422(generate())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _replace_default_422(schema: dict[str, Any]) -> None:
+    problem_422 = problem_responses(422)[422]
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            content = responses.get("422", {}).get("content", {})
+            if content.get("application/json", {}).get("schema") == {"$ref": _DEFAULT_422_REF}:
+                responses["422"] = problem_422
+    components = schema.get("components", {}).get("schemas", {})
+    if _DEFAULT_422_REF not in json.dumps(schema):
+        components.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in json.dumps(schema):
+            components.pop("ValidationError", None)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error with a problem, and document those answers in the OpenAPI."""
+    _document_validation_problems(app)
     app.add_exception_handler(DefpactError, _on_defpact_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
