@@ -41,7 +41,7 @@ __all__ = [
 SESSION_COOKIE = "defpact_session"
 # The largest integer both SQLite and PostgreSQL (bigint) accept as a parameter: a larger id in
 # a path or query would fail inside the driver (a 500) instead of answering 422.
-MAX_DB_INT = 2**63 - 1
+MAX_DB_INT = 2**31 - 1  # PostgreSQL INTEGER; larger ids cannot exist
 IdPath = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="a record id")]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from defpact.core.deps import ActorDep, UowDep
+from defpact.core.deps import ActorDep, IdPath, UowDep
 from defpact.core.problems import problem_responses
 from defpact.governance import api_documents, api_tracker, service
 from defpact.governance.presenters import (
@@ -70,13 +70,13 @@ def create_group(body: GroupCreate, actor: ActorDep, uow: UowDep) -> GroupPublic
 
 
 @router.get("/groups/{group_id}", response_model=GroupPublic, responses=_READ)
-def get_group(group_id: int, actor: ActorDep, uow: UowDep) -> GroupPublic:
+def get_group(group_id: IdPath, actor: ActorDep, uow: UowDep) -> GroupPublic:
     return group_public(service.get_group(uow, actor, group_id))
 
 
 @router.post("/groups/{group_id}/members", response_model=GroupPublic, responses=_WRITE)
 def add_group_member(
-    group_id: int, body: GroupMemberAdd, actor: ActorDep, uow: UowDep
+    group_id: IdPath, body: GroupMemberAdd, actor: ActorDep, uow: UowDep
 ) -> GroupPublic:
     return group_public(service.add_group_member(uow, actor, group_id, body.username))
 
@@ -86,7 +86,7 @@ def add_group_member(
     response_class=Response,
     responses={**_ICS, **_READ},
 )
-def group_calendar(group_id: int, actor: ActorDep, uow: UowDep) -> Response:
+def group_calendar(group_id: IdPath, actor: ActorDep, uow: UowDep) -> Response:
     """The group's meetings as iCalendar (RFC 5545)."""
     return _ics(service.group_calendar(uow, actor, group_id), f"group-{group_id}")
 
@@ -121,13 +121,13 @@ def create_meeting(body: MeetingCreate, actor: ActorDep, uow: UowDep) -> Meeting
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingPublic, responses=_READ)
-def get_meeting(meeting_id: int, actor: ActorDep, uow: UowDep) -> MeetingPublic:
+def get_meeting(meeting_id: IdPath, actor: ActorDep, uow: UowDep) -> MeetingPublic:
     return meeting_public(service.get_meeting(uow, actor, meeting_id))
 
 
 @router.put("/meetings/{meeting_id}/minutes", response_model=MeetingPublic, responses=_WRITE)
 def record_minutes(
-    meeting_id: int, body: MinutesUpdate, actor: ActorDep, uow: UowDep
+    meeting_id: IdPath, body: MinutesUpdate, actor: ActorDep, uow: UowDep
 ) -> MeetingPublic:
     info = service.record_minutes(uow, actor, meeting_id, body.minutes, version=body.version)
     return meeting_public(info)
@@ -140,7 +140,7 @@ def record_minutes(
     responses=_WRITE,
 )
 def record_decision(
-    meeting_id: int, body: DecisionCreate, actor: ActorDep, uow: UowDep
+    meeting_id: IdPath, body: DecisionCreate, actor: ActorDep, uow: UowDep
 ) -> DecisionCreated:
     """A decision of the meeting and the action items it creates (one transaction)."""
     decision, actions = service.record_decision(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from defpact.core.deps import ActorDep, UowDep
+from defpact.core.deps import ActorDep, IdPath, UowDep
 from defpact.core.problems import problem_responses
 from defpact.governance import service
 from defpact.governance.presenters import (
@@ -49,7 +49,7 @@ def create_document(body: DocumentCreate, actor: ActorDep, uow: UowDep) -> Docum
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic, responses=_READ)
-def get_document(document_id: int, actor: ActorDep, uow: UowDep) -> DocumentPublic:
+def get_document(document_id: IdPath, actor: ActorDep, uow: UowDep) -> DocumentPublic:
     return document_public(service.get_document(uow, actor, document_id))
 
 
@@ -60,7 +60,7 @@ def get_document(document_id: int, actor: ActorDep, uow: UowDep) -> DocumentPubl
     responses=_WRITE,
 )
 def add_version(
-    document_id: int, body: VersionCreate, actor: ActorDep, uow: UowDep
+    document_id: IdPath, body: VersionCreate, actor: ActorDep, uow: UowDep
 ) -> VersionPublic:
     marking = body.marking.spec() if body.marking else None
     info = service.add_version(uow, actor, document_id, body.content, body.summary, marking=marking)
@@ -70,7 +70,7 @@ def add_version(
 @router.get(
     "/documents/{document_id}/versions/{number}", response_model=VersionPublic, responses=_READ
 )
-def get_version(document_id: int, number: int, actor: ActorDep, uow: UowDep) -> VersionPublic:
+def get_version(document_id: IdPath, number: IdPath, actor: ActorDep, uow: UowDep) -> VersionPublic:
     return version_public(service.get_version(uow, actor, document_id, number))
 
 
@@ -80,7 +80,7 @@ def get_version(document_id: int, number: int, actor: ActorDep, uow: UowDep) -> 
     responses=problem_responses(401, 404, 422),
 )
 def diff_versions(
-    document_id: int,
+    document_id: IdPath,
     actor: ActorDep,
     uow: UowDep,
     from_: Annotated[int, Query(alias="from", ge=1)],
@@ -95,7 +95,9 @@ def diff_versions(
     response_model=VersionPublic,
     responses=_WRITE,
 )
-def submit_version(document_id: int, number: int, actor: ActorDep, uow: UowDep) -> VersionPublic:
+def submit_version(
+    document_id: IdPath, number: IdPath, actor: ActorDep, uow: UowDep
+) -> VersionPublic:
     """Open the approval round of this version among every current member."""
     return version_public(service.submit_version(uow, actor, document_id, number))
 
@@ -106,7 +108,7 @@ def submit_version(document_id: int, number: int, actor: ActorDep, uow: UowDep) 
     responses=_WRITE,
 )
 def vote_on_version(
-    document_id: int, number: int, body: VoteCreate, actor: ActorDep, uow: UowDep
+    document_id: IdPath, number: IdPath, body: VoteCreate, actor: ActorDep, uow: UowDep
 ) -> VersionPublic:
     """Your nation's approval or rejection (with reasons): 409 when voted twice or closed."""
     info = service.vote_on_version(

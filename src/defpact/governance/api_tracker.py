@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from defpact.core.deps import ActorDep, UowDep
+from defpact.core.deps import ActorDep, IdPath, UowDep
 from defpact.core.problems import problem_responses
 from defpact.governance import service
 from defpact.governance.presenters import (
@@ -63,13 +63,13 @@ def action_summary(actor: ActorDep, uow: UowDep) -> SummaryPublic:
 
 
 @router.get("/actions/{action_id}", response_model=ActionPublic, responses=_READ)
-def get_action(action_id: int, actor: ActorDep, uow: UowDep) -> ActionPublic:
+def get_action(action_id: IdPath, actor: ActorDep, uow: UowDep) -> ActionPublic:
     return action_public(service.get_action(uow, actor, action_id))
 
 
 @router.post("/actions/{action_id}/progress", response_model=ActionPublic, responses=_WRITE)
 def report_progress(
-    action_id: int, body: ProgressCreate, actor: ActorDep, uow: UowDep
+    action_id: IdPath, body: ProgressCreate, actor: ActorDep, uow: UowDep
 ) -> ActionPublic:
     info = service.report_progress(
         uow, actor, action_id, status=body.status, note=body.note, version=body.version
@@ -95,13 +95,13 @@ def propose_accession(body: AccessionCreate, actor: ActorDep, uow: UowDep) -> Ac
 
 
 @router.get("/accessions/{accession_id}", response_model=AccessionPublic, responses=_READ)
-def get_accession(accession_id: int, actor: ActorDep, uow: UowDep) -> AccessionPublic:
+def get_accession(accession_id: IdPath, actor: ActorDep, uow: UowDep) -> AccessionPublic:
     return accession_public(service.get_accession(uow, actor, accession_id))
 
 
 @router.post("/accessions/{accession_id}/votes", response_model=AccessionPublic, responses=_WRITE)
 def vote_on_accession(
-    accession_id: int, body: VoteCreate, actor: ActorDep, uow: UowDep
+    accession_id: IdPath, body: VoteCreate, actor: ActorDep, uow: UowDep
 ) -> AccessionPublic:
     """Unanimity admits the state from its stated date (never backdated)."""
     info = service.vote_on_accession(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from defpact.core.deps import ActorDep, CurrentUser, UowDep
+from defpact.core.deps import ActorDep, CurrentUser, IdPath, UowDep
 from defpact.core.identity import Clearance
 from defpact.core.marking import TLP
 from defpact.core.problems import problem_responses
@@ -75,7 +75,7 @@ def list_(
 
 
 @router.get("/{report_id}", response_model=ReportPublic, responses=problem_responses(401, 404))
-def get(report_id: int, user: CurrentUser, uow: UowDep) -> ReportPublic:
+def get(report_id: IdPath, user: CurrentUser, uow: UowDep) -> ReportPublic:
     return ReportPublic.of(service.get_report(uow, user, report_id))
 
 
@@ -84,7 +84,7 @@ def get(report_id: int, user: CurrentUser, uow: UowDep) -> ReportPublic:
     response_model=ReportPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def update(report_id: int, body: ReportUpdate, actor: ActorDep, uow: UowDep) -> ReportPublic:
+def update(report_id: IdPath, body: ReportUpdate, actor: ActorDep, uow: UowDep) -> ReportPublic:
     """Replace a report's content and marking (originating nation only; 409 if stale)."""
     assert actor.nation is not None  # noqa: S101
     report = service.update_report(uow, actor, report_id, body.draft(actor.nation), body.version)
@@ -96,6 +96,6 @@ def update(report_id: int, body: ReportUpdate, actor: ActorDep, uow: UowDep) -> 
     response_model=ReportPublic,
     responses=problem_responses(401, 403, 404),
 )
-def withdraw(report_id: int, actor: ActorDep, uow: UowDep) -> ReportPublic:
+def withdraw(report_id: IdPath, actor: ActorDep, uow: UowDep) -> ReportPublic:
     """Hide the report from every other nation; the originator and the audit keep it."""
     return ReportPublic.of(service.withdraw_report(uow, actor, report_id))
