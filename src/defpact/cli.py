@@ -18,6 +18,7 @@ from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
+from defpact.threats.stix.service import seed_threats
 from defpact.training.cli import app as training_app
 
 __all__ = ["app", "main"]
@@ -45,9 +46,16 @@ def init() -> None:
     """Create var/, the secret and audit keys and the schema; found the pact on first run."""
     founded = core_cli.init_node()
     settings = get_settings()
+    node = core_cli.open_node()
+    try:
+        collections = seed_threats(node.uow())
+    finally:
+        node.dispose()
     typer.echo(f"node initialised: database {redact_url(settings.database_url)}")
     if founded:
         typer.echo("the pact was founded: XK, AL and HR are members since 2025-03-18")
+    if collections:
+        typer.echo(f"created {collections} TAXII collections at /taxii2/")
 
 
 @app.command()
