@@ -25,6 +25,8 @@ from defpact.governance import web as governance_web
 from defpact.procurement import api as procurement_api
 from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
+from defpact.threats.hub import api as hub_api
+from defpact.threats.hub import web as hub_web
 from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
 from defpact.threats.taxii import api as taxii_api
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(governance_web.router)
     app.include_router(intel_api.router)
     app.include_router(intel_web.router)
+    app.include_router(hub_api.router)
+    app.include_router(hub_web.router)
     app.include_router(procurement_api.router)
     app.include_router(procurement_web.router)
     return app

@@ -16,6 +16,7 @@ from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli import app as disinfo_app
+from defpact.threats.hub.cli import threats_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 from defpact.threats.stix.service import seed_threats
@@ -39,6 +40,7 @@ app.add_typer(disinfo_app, name="disinfo")
 app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
+app.add_typer(threats_app, name="threats")
 
 
 @app.command()
