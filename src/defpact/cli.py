@@ -17,6 +17,7 @@ from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.hub.cli import threats_app
+from defpact.threats.hub.seed import seed_hub_demo
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 from defpact.threats.stix.service import seed_threats
@@ -73,6 +74,11 @@ def demo() -> None:
             typer.echo("created the procurement catalogue, requirements and budgets")
         if seed_governance_demo(node.uow()):
             typer.echo("created the governance story (Tirana meeting, guide, accession request)")
+        disarm, threat_reports = seed_hub_demo(node.uow())
+        if disarm:
+            typer.echo(f"imported the DISARM framework ({disarm} STIX objects)")
+        if threat_reports:
+            typer.echo(f"created {threat_reports} demo threat reports (STIX, served over TAXII)")
     finally:
         node.dispose()
 

@@ -246,3 +246,15 @@ def test_web_board_forms_and_object_page(hub: ApiClient) -> None:
         "DEFPACT UNCLASSIFIED // REL TO PACT",
         "TLP:GREEN",
     }
+
+
+def test_demo_seed_is_created_once_and_marked(node: Node, hub: ApiClient) -> None:
+    from defpact.threats.hub.seed import seed_hub_demo
+
+    _, reports = seed_hub_demo(node.uow())
+    assert reports == 3
+    assert seed_hub_demo(node.uow()) == (0, 0)
+    # HR's CONFIDENTIAL scan report is released to AL only: XK does not see it
+    hr_scan = {("HR", "incident")}
+    assert hr_scan <= set(_summary(hub, "al.analyst"))
+    assert not hr_scan & set(_summary(hub, "xk.analyst"))

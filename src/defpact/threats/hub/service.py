@@ -242,10 +242,12 @@ def import_disarm(uow: UnitOfWork, actor: Actor, framework: DisarmFramework) -> 
             index_refs(session, rows)
             mark_superseded(session, [(r["stix_id"], r["version"]) for r in rows])
             clock.last_date_added = rows[-1]["date_added"]
+            definitions = [o.stix_id for o in checked if o.defines_marking]
+            defpact, other = known_markings(session, definitions)
             register_markings(
                 session,
-                [{"id": o.stix_id, "defpact": False, "classification": None,
-                  "releasable_to": None} for o in checked if o.defines_marking],
+                [{"id": d, "defpact": False, "classification": None, "releasable_to": None}
+                 for d in definitions if d not in defpact and d not in other],
             )  # fmt: skip
             record_event(
                 session, actor, "threats.disarm.import", "taxii_collection", PACT_COLLECTION_ID,
