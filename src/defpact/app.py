@@ -20,6 +20,9 @@ from defpact.core.nations import NATIONS, nation_colour
 from defpact.core.problems import install_problem_handlers, problem
 from defpact.core.runtime import Node
 from defpact.core.webkit import NeedsLogin
+from defpact.federation import api as federation_api
+from defpact.federation import feed_api as federation_feed
+from defpact.federation import web as federation_web
 from defpact.governance import api as governance_api
 from defpact.governance import web as governance_web
 from defpact.procurement import api as procurement_api
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(core_api.router)
     app.include_router(audit_api.router)
     app.include_router(core_web.router)
+    app.include_router(federation_feed.router)  # before /taxii2/{api_root}/ routes
     app.include_router(taxii_api.router)
     install_taxii_handlers(app)
     app.include_router(governance_api.router)
@@ -82,6 +86,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(hub_web.router)
     app.include_router(procurement_api.router)
     app.include_router(procurement_web.router)
+    app.include_router(federation_api.router)
+    app.include_router(federation_web.router)
     return app
 
 

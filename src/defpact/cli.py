@@ -11,6 +11,8 @@ from defpact.core.audit_cli import audit_app
 from defpact.core.config import get_settings
 from defpact.core.db import redact_url
 from defpact.core.seed import DEMO_PASSWORD
+from defpact.federation.cli import federation_app
+from defpact.federation.identity import ensure_node_identity
 from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
@@ -42,11 +44,12 @@ app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
 app.add_typer(threats_app, name="threats")
+app.add_typer(federation_app, name="federation")
 
 
 @app.command()
 def init() -> None:
-    """Create var/, the secret and audit keys and the schema; found the pact on first run."""
+    """Create var/, the secret, audit and federation keys and the schema; found the pact."""
     founded = core_cli.init_node()
     settings = get_settings()
     node = core_cli.open_node()
@@ -54,7 +57,10 @@ def init() -> None:
         collections = seed_threats(node.uow())
     finally:
         node.dispose()
+    identity = ensure_node_identity(settings)
     typer.echo(f"node initialised: database {redact_url(settings.database_url)}")
+    typer.echo(f"node {identity.node_id} serves {', '.join(sorted(identity.nations))}; "
+               f"federation key {identity.public_key}")  # fmt: skip
     if founded:
         typer.echo("the pact was founded: XK, AL and HR are members since 2025-03-18")
     if collections:

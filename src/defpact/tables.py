@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import defpact.core.audit  # noqa: F401
+import defpact.core.changes  # noqa: F401
 import defpact.core.store  # noqa: F401
+import defpact.federation.store  # noqa: F401
 import defpact.governance.store  # noqa: F401
 import defpact.procurement.store  # noqa: F401
 import defpact.threats.intel.store  # noqa: F401

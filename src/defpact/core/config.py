@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from defpact.core.nations import NATIONS
+
 __all__ = ["Environment", "Settings", "get_settings", "reset_settings_cache"]
 
 _DEFAULT_SECRET = "change-me"  # noqa: S105 - the sentinel that production refuses
@@ -37,11 +39,22 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     # Durability: "FULL" makes SQLite fsync on every commit (the default; acknowledged means kept).
     sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+    # Federation: this node's id (generated into var/ when empty) and the nations it serves
+    # (comma-separated codes; the default is the shared node of the founding members).
+    node_id: str = Field(default="", max_length=64, pattern="^[A-Za-z0-9._-]*$")
+    node_nations: str = "XK,AL,HR"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'defpact.db').as_posix()}"
+        codes = [c.strip().upper() for c in self.node_nations.split(",") if c.strip()]
+        unknown = [c for c in codes if c not in NATIONS]
+        if not codes or unknown:
+            raise ValueError(
+                f"DEFPACT_NODE_NATIONS must list known nation codes, got {self.node_nations!r}"
+            )
+        self.node_nations = ",".join(sorted(set(codes)))
         if self.environment is Environment.PRODUCTION and self.secret_key in ("", _DEFAULT_SECRET):
             raise ValueError("DEFPACT_SECRET_KEY must be set to a non-default value in production")
         return self
@@ -53,6 +66,26 @@ class Settings(BaseSettings):
     @property
     def audit_key_path(self) -> Path:
         return self.data_dir / "audit-signing-key.pem"
+
+    @property
+    def federation_key_path(self) -> Path:
+        return self.data_dir / "federation-key.pem"
+
+    @property
+    def served_nations(self) -> frozenset[str]:
+        return frozenset(self.node_nations.split(","))
+
+    def effective_node_id(self) -> str:
+        """The configured node id, or one generated once into ``var/node-id``."""
+        if self.node_id:
+            return self.node_id
+        path = self.data_dir / "node-id"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        node_id = f"node-{secrets.token_hex(8)}"
+        path.write_text(node_id, encoding="utf-8")
+        return node_id
 
     def effective_secret_key(self) -> str:
         """The configured secret, or (development only) one generated once into ``var/``."""

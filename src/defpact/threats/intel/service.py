@@ -24,6 +24,7 @@ from defpact.core.releasability import visible_to
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.intel.model import CREDIBILITY, RELIABILITY, IntelReport, ReportDraft
+from defpact.threats.intel.replication import journal_report
 from defpact.threats.intel.store import IntelReportRow
 
 __all__ = [
@@ -150,6 +151,7 @@ def create_report(uow: UnitOfWork, actor: Actor, draft: ReportDraft) -> IntelRep
         row.apply_marking(draft.marking)
         uow.session.add(row)
         uow.session.flush()
+        journal_report(uow.session, row)
         report = _to_domain(row)
         record_event(
             uow.session,
@@ -272,6 +274,7 @@ def update_report(
             uow.session.flush()
         except StaleDataError:
             raise Conflict("the report was changed concurrently; reload and retry") from None
+        journal_report(uow.session, row)
         report = _to_domain(row)
         record_event(
             uow.session,
@@ -295,6 +298,7 @@ def withdraw_report(uow: UnitOfWork, actor: Actor, report_id: int) -> IntelRepor
             before = _audit_view(_to_domain(row))
             row.withdrawn_at = utcnow()
             uow.session.flush()
+            journal_report(uow.session, row)
             record_event(
                 uow.session,
                 actor,

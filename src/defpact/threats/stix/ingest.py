@@ -41,6 +41,7 @@ from defpact.threats.stix.marking import (
     resolve_object_marking,
 )
 from defpact.threats.stix.refs import index_refs
+from defpact.threats.stix.replication import journal_added
 from defpact.threats.stix.stamps import format_date_added, format_version, now_us
 from defpact.threats.stix.store import (
     StatusRow,
@@ -293,6 +294,7 @@ def add_objects(
         batch = _build(session, principal, info, checked, start)
         insert_objects(session, batch.rows)
         index_refs(session, batch.rows)
+        journal_added(session, batch.rows)
         mark_superseded(session, batch.newest)
         register_markings(session, batch.markings)
         if batch.rows:

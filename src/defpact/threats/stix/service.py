@@ -37,6 +37,7 @@ from defpact.threats.stix.ingest import (
     writer,
 )
 from defpact.threats.stix.query import Cursor, ObjectFilter, VersionSelector, encode_cursor
+from defpact.threats.stix.replication import journal_deleted
 from defpact.threats.stix.stamps import format_date_added, format_version
 from defpact.threats.stix.store import StixObjectRow
 
@@ -255,6 +256,7 @@ def delete_object(
         if any(r.originator != principal.nation for r in rows):
             raise PermissionDenied("only the nation that added an object may delete it")
         session.execute(delete(StixObjectRow).where(StixObjectRow.pk.in_([r.pk for r in rows])))
+        journal_deleted(session, stix_id, principal.nation)
         record_event(
             session, actor, "taxii.objects.delete", "taxii_collection", info.id,
             object_nation=principal.nation,

@@ -1,0 +1,158 @@
+"""Applying a peer's feed page to this node's tables, inside the caller's one transaction.
+
+Upserts are idempotent on (id, version): a replica already held at that version is left alone,
+a different version replaces it (a replica holds one version: the peer's current one). A
+tombstone deletes the replica. A record whose marking releases it to none of this node's nations
+(members as this node knows them) is not stored, and a replica held for it is deleted. The
+registry ``federation_replicas`` records every replica with the peer it came from, so a removed
+peering or a changed membership can find and drop what it brought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from defpact.core.identity import Clearance
+from defpact.core.marking import Marking, can_read
+from defpact.federation.stixmap import Tombstone, Upsert
+from defpact.federation.store import ReplicaRow
+from defpact.threats.intel import replication as intel_replication
+from defpact.threats.stix import replication as stix_replication
+
+__all__ = ["Applied", "apply_items", "drop_all_replicas", "purge_unreleased", "releases_to_us"]
+
+
+@dataclass
+class Applied:
+    stored: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    refused: int = 0
+
+
+def releases_to_us(marking: Marking, nations: frozenset[str], members: frozenset[str]) -> bool:
+    return any(can_read(n, Clearance.SECRET, marking, members) for n in nations)
+
+
+def _drop(session: Session, replica: ReplicaRow) -> None:
+    if replica.record_type == stix_replication.RECORD_TYPE:
+        stix_replication.drop_replica(session, replica.local_key, replica.originator)
+    elif replica.record_type == intel_replication.RECORD_TYPE:
+        intel_replication.drop_report_replica(session, int(replica.local_key))
+    session.delete(replica)
+
+
+def _held(
+    session: Session, peer_id: int, items: Sequence[Upsert | Tombstone]
+) -> dict[tuple[str, str], ReplicaRow]:
+    held: dict[tuple[str, str], ReplicaRow] = {}
+    ids = sorted({i.remote_id for i in items})
+    for start in range(0, len(ids), 500):
+        stmt = select(ReplicaRow).where(
+            ReplicaRow.peer_id == peer_id, ReplicaRow.remote_id.in_(ids[start : start + 500])
+        )
+        for row in session.scalars(stmt):
+            held[(row.record_type, row.remote_id)] = row
+    return held
+
+
+def apply_items(
+    session: Session,
+    peer_id: int,
+    items: Sequence[Upsert | Tombstone],
+    stix_ready: dict[str, stix_replication.Replica],
+    nations: frozenset[str],
+    members: frozenset[str],
+) -> Applied:
+    """Apply one page's items in order; ``stix_ready`` holds the validated STIX replicas."""
+    result = Applied()
+    held = _held(session, peer_id, items)
+    stix_batch: list[stix_replication.Replica] = []
+    for item in items:
+        replica = held.get((item.record_type, item.remote_id))
+        if isinstance(item, Tombstone):
+            if replica is not None:
+                _drop(session, replica)
+                held.pop((item.record_type, item.remote_id))
+                result.removed += 1
+            continue
+        if not releases_to_us(item.marking, nations, members):
+            result.refused += 1
+            if replica is not None:
+                _drop(session, replica)
+                held.pop((item.record_type, item.remote_id))
+            continue
+        if replica is not None and replica.version == item.version:
+            result.unchanged += 1
+            continue
+        local_key = _store(session, item, replica, stix_ready, stix_batch)
+        if replica is None:
+            replica = ReplicaRow(peer_id=peer_id, record_type=item.record_type,
+                                 remote_id=item.remote_id)  # fmt: skip
+            session.add(replica)
+            held[(item.record_type, item.remote_id)] = replica
+        replica.originator, replica.local_key = item.marking.originator, local_key
+        replica.version = item.version
+        result.stored += 1
+    stix_replication.put_replicas(session, stix_batch)
+    session.flush()
+    return result
+
+
+def _store(
+    session: Session,
+    item: Upsert,
+    replica: ReplicaRow | None,
+    stix_ready: dict[str, stix_replication.Replica],
+    stix_batch: list[stix_replication.Replica],
+) -> str:
+    if item.record_type == intel_replication.RECORD_TYPE and item.report is not None:
+        local = int(replica.local_key) if replica is not None else None
+        return str(intel_replication.put_report_replica(session, local, item.report))
+    stix_batch.append(stix_ready[item.remote_id])
+    return item.remote_id
+
+
+def drop_all_replicas(session: Session, peer_id: int) -> int:
+    rows = session.scalars(select(ReplicaRow).where(ReplicaRow.peer_id == peer_id)).all()
+    for row in rows:
+        _drop(session, row)
+    session.flush()
+    return len(rows)
+
+
+def purge_unreleased(
+    session: Session, peer_id: int, nations: frozenset[str], members: frozenset[str]
+) -> int:
+    """Drop this peer's replicas that no longer release to any of our nations (a membership
+    changed since they arrived); returns how many went."""
+    rows = session.scalars(select(ReplicaRow).where(ReplicaRow.peer_id == peer_id)).all()
+    by_type: dict[str, list[ReplicaRow]] = {}
+    for row in rows:
+        by_type.setdefault(row.record_type, []).append(row)
+    gone = 0
+    stix_rows = by_type.get(stix_replication.RECORD_TYPE, [])
+    originators = {r.originator for r in rows}
+    current = stix_replication.current_versions(
+        session, [r.local_key for r in stix_rows], originators
+    )
+    for row in stix_rows:
+        held = current.get(row.local_key)
+        if held is None or not releases_to_us(held.marking, nations, members):
+            _drop(session, row)
+            gone += 1
+    intel_rows = by_type.get(intel_replication.RECORD_TYPE, [])
+    reports = intel_replication.reports_by_id(
+        session, [int(r.local_key) for r in intel_rows], originators
+    )
+    for row in intel_rows:
+        report = reports.get(int(row.local_key))
+        if report is None or not releases_to_us(report.marking, nations, members):
+            _drop(session, row)
+            gone += 1
+    session.flush()
+    return gone

@@ -1,0 +1,45 @@
+"""The Federation web page: admins of the node's nations see the node identity and peers and
+get a named error for bad input; other users do not reach it."""
+
+from __future__ import annotations
+
+import re
+
+from support import DEMO_PASSWORD, ApiClient
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def _login(client: ApiClient, username: str) -> str:
+    page = client.get("/login")
+    client.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
+    )
+    return _csrf(client.get("/").text)
+
+
+def test_admin_sees_node_and_bad_peer_is_refused_naming_the_field(client: ApiClient) -> None:
+    csrf = _login(client, "xk.admin")
+    page = client.get("/federation")
+    assert page.status_code == 200
+    assert "Public key" in page.text and "No peers yet" in page.text
+    refused = client.post(
+        "/federation/peers",
+        data={"url": "http://127.0.0.1:9/", "nation": "DE", "csrf_token": csrf},
+    )
+    assert refused.status_code == 422
+    assert "nation" in refused.text and "not a member" in refused.text
+    forged = client.post("/federation/peers/AL/suspend", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+
+
+def test_non_admin_is_refused(client: ApiClient) -> None:
+    _login(client, "xk.analyst")
+    page = client.get("/federation")
+    assert page.status_code == 403
+    assert "admin" in page.text
