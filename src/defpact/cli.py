@@ -19,6 +19,7 @@ from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 from defpact.training.cli import app as training_app
+from defpact.training.seed import seed_training_demo
 
 __all__ = ["app", "main"]
 
@@ -63,6 +64,8 @@ def demo() -> None:
             typer.echo("created the procurement catalogue, requirements and budgets")
         if seed_governance_demo(node.uow()):
             typer.echo("created the governance story (Tirana meeting, guide, accession request)")
+        if seed_training_demo(node.uow()):
+            typer.echo("created the training demo (2027 programme, courses and seats, recruitment)")
     finally:
         node.dispose()
 

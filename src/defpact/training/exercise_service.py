@@ -162,9 +162,14 @@ def create_exercise(
         for position, stage in enumerate(STAGES):
             session.add(StageRow(exercise_id=row.id, stage=stage, position=position))
         record_event(
-            session, actor, "training.exercise.create", "training_exercise", row.id,
-            object_nation=row.originator, after={**fields, "marking": banner(marking)},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.exercise.create",
+            "training_exercise",
+            row.id,
+            object_nation=row.originator,
+            after={**fields, "marking": banner(marking)},
+        )
         info = exercise_info(row)
         uow.commit()
     return info
@@ -192,9 +197,15 @@ def update_exercise(
         except StaleDataError:
             raise Conflict("the exercise was changed concurrently; reload") from None
         record_event(
-            session, actor, "training.exercise.update", "training_exercise", row.id,
-            object_nation=row.originator, before=before, after=fields,
-        )  # fmt: skip
+            session,
+            actor,
+            "training.exercise.update",
+            "training_exercise",
+            row.id,
+            object_nation=row.originator,
+            before=before,
+            after=fields,
+        )
         info = exercise_info(row)
         uow.commit()
     return info

@@ -56,9 +56,10 @@ def _planner(session: Session, actor: Actor, exercise: ExerciseRow) -> None:
 def _stages(session: Session, exercise_id: int) -> list[StageInfo]:
     docs: dict[int, list[tuple[str, str]]] = {}
     milestones = session.scalars(
-        select(MilestoneRow).where(MilestoneRow.exercise_id == exercise_id).order_by(
-            MilestoneRow.on, MilestoneRow.id)
-    ).all()  # fmt: skip
+        select(MilestoneRow)
+        .where(MilestoneRow.exercise_id == exercise_id)
+        .order_by(MilestoneRow.on, MilestoneRow.id)
+    ).all()
     if milestones:
         for d in session.scalars(
             select(MilestoneDocumentRow)
@@ -76,7 +77,7 @@ def _stages(session: Session, exercise_id: int) -> list[StageInfo]:
             tuple(
                 MilestoneInfo(
                     m.id, m.stage, m.name, m.on, m.place, m.done, tuple(docs.get(m.id, ()))
-                )  # fmt: skip
+                )
                 for m in milestones
                 if m.stage == s.stage
             ),
@@ -109,10 +110,15 @@ def set_stage_status(
         row.status, row.updated_at = status, utcnow()
         session.flush()
         record_event(
-            session, actor, "training.stage.update", "training_exercise", exercise_id,
+            session,
+            actor,
+            "training.stage.update",
+            "training_exercise",
+            exercise_id,
             object_nation=exercise.originator,
-            before={"stage": stage, "status": before}, after={"stage": stage, "status": status},
-        )  # fmt: skip
+            before={"stage": stage, "status": before},
+            after={"stage": stage, "status": status},
+        )
         stages = _stages(session, exercise_id)
         uow.commit()
     return stages
@@ -138,15 +144,26 @@ def add_milestone(
         session = uow.session
         exercise = load_exercise(session, actor, exercise_id)
         _planner(session, actor, exercise)
-        row = MilestoneRow(exercise_id=exercise_id, stage=stage, name=title, on=on,
-                           place=where, done=done, created_at=utcnow())  # fmt: skip
+        row = MilestoneRow(
+            exercise_id=exercise_id,
+            stage=stage,
+            name=title,
+            on=on,
+            place=where,
+            done=done,
+            created_at=utcnow(),
+        )
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.milestone.create", "training_milestone", row.id,
+            session,
+            actor,
+            "training.milestone.create",
+            "training_milestone",
+            row.id,
             object_nation=exercise.originator,
             after={"exercise": exercise.code, "stage": stage, "name": title, "on": on},
-        )  # fmt: skip
+        )
         info = MilestoneInfo(row.id, stage, title, on, where, done, ())
         uow.commit()
     return info
@@ -167,14 +184,24 @@ def add_milestone_document(
         except NotFound:
             raise access.not_found("milestone", milestone_id) from None
         _planner(session, actor, exercise)
-        row = MilestoneDocumentRow(milestone_id=milestone_id, title=name, reference=ref,
-                                   added_by=actor.name, created_at=utcnow())  # fmt: skip
+        row = MilestoneDocumentRow(
+            milestone_id=milestone_id,
+            title=name,
+            reference=ref,
+            added_by=actor.name,
+            created_at=utcnow(),
+        )
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.milestone.document", "training_milestone", milestone_id,
-            object_nation=exercise.originator, after={"title": name, "reference": ref},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.milestone.document",
+            "training_milestone",
+            milestone_id,
+            object_nation=exercise.originator,
+            after={"title": name, "reference": ref},
+        )
         stages = _stages(session, exercise.id)
         uow.commit()
     return stages
@@ -212,16 +239,27 @@ def create_lesson(
         access.require_writer(session, actor, marking.originator, "lessons")
         access.check_marking(session, actor, marking)
         now = utcnow()
-        row = LessonRow(exercise_id=exercise_id, title=name, observation=text, status="observation",
-                        author=actor.name, created_at=now, updated_at=now)  # fmt: skip
+        row = LessonRow(
+            exercise_id=exercise_id,
+            title=name,
+            observation=text,
+            status="observation",
+            author=actor.name,
+            created_at=now,
+            updated_at=now,
+        )
         row.apply_marking(marking)
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.lesson.create", "training_lesson", row.id,
+            session,
+            actor,
+            "training.lesson.create",
+            "training_lesson",
+            row.id,
             object_nation=row.originator,
             after={"exercise": exercise.code, "title": name, "marking": banner(marking)},
-        )  # fmt: skip
+        )
         info = _lesson_info(row, exercise.code)
         uow.commit()
     return info
@@ -259,9 +297,14 @@ def advance_lesson(
         if row.version != version:
             raise Conflict("the lesson changed since you read it; reload", field="version")
         if step.action_owner is not None:
-            step = LessonStep(step.status, step.lesson, step.action,
-                              require_nation(step.action_owner), step.action_due,
-                              step.validation)  # fmt: skip
+            step = LessonStep(
+                step.status,
+                step.lesson,
+                step.action,
+                require_nation(step.action_owner),
+                step.action_due,
+                step.validation,
+            )
         changes = next_step(row.status, step)
         before = {"status": row.status}
         for key, value in changes.items():
@@ -272,9 +315,15 @@ def advance_lesson(
         except StaleDataError:
             raise Conflict("the lesson was changed concurrently; reload") from None
         record_event(
-            session, actor, "training.lesson.advance", "training_lesson", row.id,
-            object_nation=row.originator, before=before, after=changes,
-        )  # fmt: skip
+            session,
+            actor,
+            "training.lesson.advance",
+            "training_lesson",
+            row.id,
+            object_nation=row.originator,
+            before=before,
+            after=changes,
+        )
         info = _lesson_info(row, code)
         uow.commit()
     return info

@@ -143,8 +143,10 @@ def solve_programme(
     plan = schedule(instance)
     with uow:
         session = uow.session
-        number = session.scalar(select(func.max(ProgrammeRow.number)).where(
-            ProgrammeRow.year == year)) or 0  # fmt: skip
+        number = (
+            session.scalar(select(func.max(ProgrammeRow.number)).where(ProgrammeRow.year == year))
+            or 0
+        )
         row = ProgrammeRow(
             year=year,
             number=number + 1,
@@ -164,11 +166,20 @@ def solve_programme(
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.programme.solve", "training_programme", row.id,
-            after={"year": year, "number": row.number, "status": plan.status,
-                   "objective": plan.objective, "gap": plan.gap,
-                   "pinned": [p.exercise_id for p in instance.pins]},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.programme.solve",
+            "training_programme",
+            row.id,
+            after={
+                "year": year,
+                "number": row.number,
+                "status": plan.status,
+                "objective": plan.objective,
+                "gap": plan.gap,
+                "pinned": [p.exercise_id for p in instance.pins],
+            },
+        )
         info = _view(session, actor, row)
         uow.commit()
     return info
@@ -263,11 +274,19 @@ def approve_programme(
         except StaleDataError:
             raise Conflict("the programme was changed concurrently; reload") from None
         record_event(
-            session, actor, "training.programme.approve", "training_programme", row.id,
+            session,
+            actor,
+            "training.programme.approve",
+            "training_programme",
+            row.id,
             before={"state": "draft"},
-            after={"state": "approved", "year": row.year, "number": row.number,
-                   "superseded": previous.id if previous else None},
-        )  # fmt: skip
+            after={
+                "state": "approved",
+                "year": row.year,
+                "number": row.number,
+                "superseded": previous.id if previous else None,
+            },
+        )
         info = _view(session, actor, row)
         uow.commit()
     return info
@@ -290,14 +309,20 @@ def release_exercise(
         if exercise_code in row.released:
             raise Conflict(f"{exercise_code} is already released", field="exercise")
         if exercise_code not in {a["exercise_id"] for a in row.plan.get("assignments", [])}:
-            raise InvalidInput(f"{exercise_code} is not scheduled in this version",
-                               field="exercise")  # fmt: skip
+            raise InvalidInput(
+                f"{exercise_code} is not scheduled in this version", field="exercise"
+            )
         row.released = [*row.released, exercise_code]
         session.flush()
         record_event(
-            session, actor, "training.programme.release", "training_programme", row.id,
-            object_nation=exercise.originator, after={"exercise": exercise_code},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.programme.release",
+            "training_programme",
+            row.id,
+            object_nation=exercise.originator,
+            after={"exercise": exercise_code},
+        )
         info = _view(session, actor, row)
         uow.commit()
     return info

@@ -135,9 +135,14 @@ def create_unit(uow: UnitOfWork, actor: Actor, draft: UnitDraft) -> UnitInfo:
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.unit.create", "training_unit", row.id,
-            object_nation=nation, after={"code": code, "nation": nation, **fields},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.unit.create",
+            "training_unit",
+            row.id,
+            object_nation=nation,
+            after={"code": code, "nation": nation, **fields},
+        )
         info = unit_of(row)
         uow.commit()
     return info
@@ -151,16 +156,30 @@ def update_unit(uow: UnitOfWork, actor: Actor, unit_id: int, draft: UnitDraft) -
         if row is None:
             raise access.not_found("unit", unit_id)
         access.require_writer(session, actor, row.nation, "units")
-        before = _unit_fields(UnitDraft(row.code, row.name, row.nation, row.type, row.home_base,
-                                        periods_from_json(row.blackouts)))  # fmt: skip
+        before = _unit_fields(
+            UnitDraft(
+                row.code,
+                row.name,
+                row.nation,
+                row.type,
+                row.home_base,
+                periods_from_json(row.blackouts),
+            )
+        )
         for key, value in fields.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
         session.flush()
         record_event(
-            session, actor, "training.unit.update", "training_unit", row.id,
-            object_nation=row.nation, before=before, after=fields,
-        )  # fmt: skip
+            session,
+            actor,
+            "training.unit.update",
+            "training_unit",
+            row.id,
+            object_nation=row.nation,
+            before=before,
+            after=fields,
+        )
         info = unit_of(row)
         uow.commit()
     return info
@@ -206,9 +225,14 @@ def create_area(uow: UnitOfWork, actor: Actor, draft: AreaDraft) -> AreaInfo:
         session.add(row)
         session.flush()
         record_event(
-            session, actor, "training.area.create", "training_area", row.id,
-            object_nation=host, after={"code": code, "host": host, **fields},
-        )  # fmt: skip
+            session,
+            actor,
+            "training.area.create",
+            "training_area",
+            row.id,
+            object_nation=host,
+            after={"code": code, "host": host, **fields},
+        )
         info = area_of(row)
         uow.commit()
     return info
@@ -222,16 +246,26 @@ def update_area(uow: UnitOfWork, actor: Actor, area_id: int, draft: AreaDraft) -
         if row is None:
             raise access.not_found("training area", area_id)
         access.require_writer(session, actor, row.host, "training areas")
-        before = {"name": row.name, "type": row.type, "capacity": row.capacity,
-                  "closures": row.closures}  # fmt: skip
+        before = {
+            "name": row.name,
+            "type": row.type,
+            "capacity": row.capacity,
+            "closures": row.closures,
+        }
         for key, value in fields.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
         session.flush()
         record_event(
-            session, actor, "training.area.update", "training_area", row.id,
-            object_nation=row.host, before=before, after=fields,
-        )  # fmt: skip
+            session,
+            actor,
+            "training.area.update",
+            "training_area",
+            row.id,
+            object_nation=row.host,
+            before=before,
+            after=fields,
+        )
         info = area_of(row)
         uow.commit()
     return info

@@ -1,0 +1,507 @@
+"""Use cases of the seat exchange: bids, allocation, nominations, waiting lists, the release of
+unused seats at the nomination deadline, and the reciprocity ledger.
+
+A bid spreads exactly 100 points of one nation over the iterations of an intake year, never on
+its own courses (``seats.validate_seat_problem``; a bad bid is a 422 naming ``points`` or
+``points.<iteration>``). An allocation (an admin's decision) solves the year's bids by maximum
+Nash welfare (exact, CP-SAT) or a round-robin draft and stores the seats with the fairness
+report (envy, EF1, Pareto optimality). A nation nominates persons (name, rank, nation: nothing
+else) up to the seats it was allocated; others queue on the iteration's waiting list. When the
+nomination deadline has passed, the course owner releases the iteration: every seat still
+unfilled goes to the waiting list in order (first come, first served).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from defpact.core.audit import record_event
+from defpact.core.context import Actor
+from defpact.core.db import utcnow
+from defpact.core.errors import Conflict, InvalidInput
+from defpact.core.uow import UnitOfWork
+from defpact.training import access
+from defpact.training.model import InstanceError
+from defpact.training.seats import (
+    CourseIteration,
+    SeatAllocation,
+    SeatProblem,
+    allocate_nash,
+    allocate_round_robin,
+    is_pareto_optimal,
+    validate_seat_problem,
+)
+from defpact.training.store_academy import (
+    AcademyRow,
+    AllocationRow,
+    BidRow,
+    CourseRow,
+    IterationRow,
+    NominationRow,
+)
+
+__all__ = [
+    "AllocationInfo",
+    "BidInfo",
+    "LedgerLine",
+    "NominationInfo",
+    "Release",
+    "allocate_seats",
+    "get_allocation",
+    "latest_allocation",
+    "ledger",
+    "list_bids",
+    "list_nominations",
+    "nominate",
+    "release_unused_seats",
+    "seat_problem",
+    "submit_bid",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BidInfo:
+    nation: str
+    year: int
+    points: Mapping[str, int]
+    submitted_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationInfo:
+    id: int
+    year: int
+    method: str
+    status: str
+    exact: bool
+    max_per_iteration: int
+    allow_own: bool
+    seats: Mapping[str, Mapping[str, int]]
+    utilities: Mapping[str, int]
+    fairness: Mapping[str, Any]
+    wall_time_s: float
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NominationInfo:
+    id: int
+    iteration: str
+    nation: str
+    name: str
+    rank: str
+    status: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    iteration: str
+    freed: int
+    promoted: tuple[NominationInfo, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    nation: str
+    offered: int
+    given: int
+    received: int
+
+    @property
+    def balance(self) -> int:
+        return self.received - self.given
+
+
+def _iterations(session: Session, year: int) -> list[tuple[IterationRow, CourseRow, AcademyRow]]:
+    rows = session.execute(
+        select(IterationRow, CourseRow, AcademyRow)
+        .join(CourseRow, CourseRow.id == IterationRow.course_id)
+        .join(AcademyRow, AcademyRow.id == CourseRow.academy_id)
+        .where(IterationRow.year == year)
+        .order_by(IterationRow.starts, IterationRow.code)
+    ).all()
+    return [(i, c, a) for i, c, a in rows]
+
+
+def seat_problem(
+    session: Session,
+    year: int,
+    bids: Mapping[str, Mapping[str, int]],
+    *,
+    max_per_iteration: int = 1,
+    allow_own: bool = False,
+) -> SeatProblem:
+    iterations = tuple(
+        CourseIteration(i.code, c.code, a.nation, i.seats, c.title, i.starts.isoformat())
+        for i, c, a in _iterations(session, year)
+    )
+    return SeatProblem(iterations, dict(bids), max_per_iteration, allow_own)
+
+
+def _bid_field(path: str, nation: str) -> str:
+    """``bids.XK.IT-1`` -> ``points.IT-1``; ``bids.XK`` -> ``points``."""
+    rest = path.removeprefix(f"bids.{nation}")
+    return "points" + rest if path.startswith("bids.") else path
+
+
+def submit_bid(
+    uow: UnitOfWork, actor: Actor, nation: str, year: int, points: Mapping[str, int]
+) -> BidInfo:
+    """File (or replace) ``nation``'s bid for ``year``: 100 points, no own courses."""
+    with uow:
+        session = uow.session
+        access.require_writer(session, actor, nation, "bids")
+        problem = seat_problem(session, year, {nation: dict(points)})
+        if not problem.iterations:
+            raise InvalidInput(f"no course iterations are offered in {year}", field="year")
+        try:
+            validate_seat_problem(problem)
+        except InstanceError as exc:
+            raise InvalidInput(exc.message, field=_bid_field(exc.field, nation)) from None
+        row = session.scalars(
+            select(BidRow).where(BidRow.nation == nation, BidRow.year == year)
+        ).first()
+        before = dict(row.points) if row else None
+        kept = {k: v for k, v in points.items() if v > 0}
+        if row is None:
+            row = BidRow(nation=nation, year=year, points=kept, submitted_by=actor.name)
+            session.add(row)
+        row.points, row.submitted_by, row.updated_at = kept, actor.name, utcnow()
+        session.flush()
+        record_event(
+            session,
+            actor,
+            "training.bid.submit",
+            "training_bid",
+            row.id,
+            object_nation=nation,
+            before=None if before is None else {"points": before},
+            after={"points": kept},
+        )
+        info = BidInfo(nation, year, dict(kept), row.submitted_by, row.updated_at)
+        uow.commit()
+    return info
+
+
+def list_bids(uow: UnitOfWork, year: int) -> list[BidInfo]:
+    with uow:
+        rows = uow.session.scalars(
+            select(BidRow).where(BidRow.year == year).order_by(BidRow.nation)
+        )
+        return [
+            BidInfo(r.nation, r.year, dict(r.points), r.submitted_by, r.updated_at) for r in rows
+        ]
+
+
+def _fairness(problem: SeatProblem, result: SeatAllocation) -> dict[str, Any]:
+    try:
+        pareto: bool | None = is_pareto_optimal(problem, result.seats, time_limit_s=10.0)
+    except TimeoutError:
+        pareto = None
+    return {
+        "ef1": result.ef1,
+        "envy": [
+            {
+                "nation": e.nation,
+                "envied": e.envied,
+                "own_value": e.own_value,
+                "other_value": e.other_value,
+                "ef1": e.ef1,
+            }
+            for e in result.envy
+        ],
+        "pareto_optimal": pareto,
+        "nations_with_seats": result.positive,
+        "nash_product": str(result.nash_product),
+        "unallocated": dict(result.unallocated),
+        "picks": [list(p) for p in result.picks],
+    }
+
+
+def _allocation(row: AllocationRow) -> AllocationInfo:
+    return AllocationInfo(
+        row.id,
+        row.year,
+        row.method,
+        row.status,
+        row.exact,
+        row.max_per_iteration,
+        row.allow_own,
+        row.seats,
+        row.utilities,
+        row.fairness,
+        row.wall_time_s,
+        row.created_by,
+        row.created_at,
+    )
+
+
+def allocate_seats(
+    uow: UnitOfWork,
+    actor: Actor,
+    year: int,
+    *,
+    method: str = "nash",
+    max_per_iteration: int = 1,
+    allow_own: bool = False,
+    order: Sequence[str] | None = None,
+) -> AllocationInfo:
+    """Allocate ``year``'s seats from the stored bids and store the result (admins)."""
+    if method not in ("nash", "round-robin"):
+        raise InvalidInput("method must be nash or round-robin", field="method")
+    with uow:
+        session = uow.session
+        access.require_admin(session, actor)
+        bids = {
+            b.nation: b.points for b in session.scalars(select(BidRow).where(BidRow.year == year))
+        }
+        problem = seat_problem(
+            session, year, bids, max_per_iteration=max_per_iteration, allow_own=allow_own
+        )
+    try:
+        validate_seat_problem(problem)
+        if order is not None and sorted(order) != sorted(bids):
+            raise InstanceError("order", "must list every bidding nation exactly once")
+    except InstanceError as exc:
+        raise InvalidInput(exc.message, field=exc.field) from None
+    if method == "nash":
+        result = allocate_nash(problem, time_limit_s=30.0)
+    else:
+        result = allocate_round_robin(problem, order)
+    fairness = _fairness(problem, result)
+    with uow:
+        session = uow.session
+        row = AllocationRow(
+            year=year,
+            method=method,
+            status=result.status,
+            exact=result.exact,
+            max_per_iteration=max_per_iteration,
+            allow_own=allow_own,
+            seats={n: dict(s) for n, s in result.seats.items()},
+            utilities=dict(result.utilities),
+            fairness=fairness,
+            wall_time_s=result.wall_time_s,
+            created_by=actor.name,
+            created_at=utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        record_event(
+            session,
+            actor,
+            "training.allocation.create",
+            "training_allocation",
+            row.id,
+            after={
+                "year": year,
+                "method": method,
+                "status": result.status,
+                "seats": row.seats,
+                "ef1": result.ef1,
+            },
+        )
+        info = _allocation(row)
+        uow.commit()
+    return info
+
+
+def latest_allocation(uow: UnitOfWork, year: int) -> AllocationInfo | None:
+    with uow:
+        row = _latest(uow.session, year)
+        return _allocation(row) if row else None
+
+
+def _latest(session: Session, year: int) -> AllocationRow | None:
+    stmt = select(AllocationRow).where(AllocationRow.year == year)
+    return session.scalars(stmt.order_by(AllocationRow.id.desc())).first()
+
+
+def get_allocation(uow: UnitOfWork, allocation_id: int) -> AllocationInfo:
+    with uow:
+        row = uow.session.get(AllocationRow, allocation_id)
+        if row is None:
+            raise access.not_found("allocation", allocation_id)
+        return _allocation(row)
+
+
+def _nomination(row: NominationRow, code: str) -> NominationInfo:
+    return NominationInfo(row.id, code, row.nation, row.name, row.rank, row.status, row.position)
+
+
+def _filled(session: Session, iteration_id: int, nation: str | None = None) -> int:
+    stmt = select(func.count(NominationRow.id)).where(
+        NominationRow.iteration_id == iteration_id,
+        NominationRow.status.in_(("nominated", "promoted")),
+    )
+    if nation is not None:
+        stmt = stmt.where(NominationRow.nation == nation)
+    return int(session.scalar(stmt) or 0)
+
+
+def nominate(
+    uow: UnitOfWork,
+    actor: Actor,
+    iteration_id: int,
+    *,
+    nation: str,
+    name: str,
+    rank: str,
+    waiting: bool = False,
+) -> NominationInfo:
+    """Nominate a person to one of ``nation``'s seats, or (``waiting``) queue them."""
+    person = access.checked_text(name, "name", 120)
+    grade = access.checked_text(rank, "rank", 60)
+    with uow:
+        session = uow.session
+        access.require_writer(session, actor, nation, "nominations")
+        it = session.get(IterationRow, iteration_id)
+        if it is None:
+            raise access.not_found("course iteration", iteration_id)
+        if waiting:
+            last = (
+                session.scalar(
+                    select(func.max(NominationRow.position)).where(
+                        NominationRow.iteration_id == it.id
+                    )
+                )
+                or 0
+            )
+            status, position = "waiting", last + 1
+        else:
+            alloc = _latest(session, it.year)
+            seats = int(alloc.seats.get(nation, {}).get(it.code, 0)) if alloc else 0
+            if _filled(session, it.id, nation) >= seats:
+                raise Conflict(
+                    f"{nation} has no unfilled seat of {it.code} ({seats} allocated); "
+                    "add the person to the waiting list",
+                    field="waiting",
+                )
+            status, position = "nominated", 0
+        row = NominationRow(
+            iteration_id=it.id,
+            nation=nation,
+            name=person,
+            rank=grade,
+            status=status,
+            position=position,
+            created_at=utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        record_event(
+            session,
+            actor,
+            f"training.nomination.{status}",
+            "training_iteration",
+            it.id,
+            object_nation=nation,
+            after={"nation": nation, "name": person, "rank": grade},
+        )
+        info = _nomination(row, it.code)
+        uow.commit()
+    return info
+
+
+def _owner(session: Session, it: IterationRow) -> str:
+    course = session.get(CourseRow, it.course_id)
+    academy = session.get(AcademyRow, course.academy_id) if course else None
+    return academy.nation if academy else ""
+
+
+def list_nominations(uow: UnitOfWork, actor: Actor, iteration_id: int) -> list[NominationInfo]:
+    """The course owner and the console see every name; a nation sees its own people only."""
+    with uow:
+        session = uow.session
+        it = session.get(IterationRow, iteration_id)
+        if it is None:
+            raise access.not_found("course iteration", iteration_id)
+        stmt = select(NominationRow).where(NominationRow.iteration_id == it.id)
+        if actor.nation is not None and actor.nation != _owner(session, it):
+            stmt = stmt.where(NominationRow.nation == actor.nation)
+        rows = session.scalars(
+            stmt.order_by(NominationRow.status, NominationRow.position, NominationRow.id)
+        )
+        return [_nomination(r, it.code) for r in rows]
+
+
+def release_unused_seats(
+    uow: UnitOfWork, actor: Actor, iteration_id: int, *, on: date | None = None
+) -> Release:
+    """After the nomination deadline, give every unfilled seat to the waiting list in order."""
+    day = on or access.today()
+    with uow:
+        session = uow.session
+        it = session.get(IterationRow, iteration_id)
+        if it is None:
+            raise access.not_found("course iteration", iteration_id)
+        access.require_writer(session, actor, _owner(session, it), "course iterations")
+        if day <= it.nomination_deadline:
+            raise Conflict(
+                f"nominations for {it.code} close on {it.nomination_deadline}; "
+                "unused seats are released after that",
+                field="nomination_deadline",
+            )
+        if it.released_at is not None:
+            raise Conflict(f"the unused seats of {it.code} were already released")
+        freed = max(0, it.seats - _filled(session, it.id))
+        queue = session.scalars(
+            select(NominationRow)
+            .where(NominationRow.iteration_id == it.id, NominationRow.status == "waiting")
+            .order_by(NominationRow.position, NominationRow.id)
+            .limit(freed)
+        ).all()
+        for row in queue:
+            row.status = "promoted"
+        it.released_at = utcnow()
+        session.flush()
+        promoted = tuple(_nomination(r, it.code) for r in queue)
+        record_event(
+            session,
+            actor,
+            "training.iteration.release",
+            "training_iteration",
+            it.id,
+            after={"freed": freed, "promoted": [[p.nation, p.name] for p in promoted]},
+        )
+        uow.commit()
+    return Release(it.code, freed, promoted)
+
+
+def ledger(uow: UnitOfWork, year: int) -> list[LedgerLine]:
+    """Seats offered, given to partners and received, per nation, for ``year``: the latest
+    allocation plus the waiting-list promotions after release."""
+    with uow:
+        session = uow.session
+        its = _iterations(session, year)
+        owner = {i.code: a.nation for i, _, a in its}
+        offered: dict[str, int] = {}
+        for i, _, a in its:
+            offered[a.nation] = offered.get(a.nation, 0) + i.seats
+        moves: list[tuple[str, str, int]] = []
+        alloc = _latest(session, year)
+        for nation, got in (alloc.seats if alloc else {}).items():
+            moves += [(nation, code, int(k)) for code, k in got.items()]
+        promoted = session.execute(
+            select(NominationRow.nation, IterationRow.code)
+            .join(IterationRow, IterationRow.id == NominationRow.iteration_id)
+            .where(IterationRow.year == year, NominationRow.status == "promoted")
+        ).all()
+        moves += [(n, code, 1) for n, code in promoted]
+    nations = sorted(set(offered) | {m[0] for m in moves})
+    given = dict.fromkeys(nations, 0)
+    received = dict.fromkeys(nations, 0)
+    for nation, code, k in moves:
+        if owner.get(code) != nation:
+            received[nation] += k
+            given[owner[code]] = given.get(owner[code], 0) + k
+    return [LedgerLine(n, offered.get(n, 0), given.get(n, 0), received[n]) for n in nations]
