@@ -16,6 +16,7 @@ training unit exists.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -62,7 +63,7 @@ _AREAS = [
 ]
 # code, name, type, host, nations, duration, window, preferred, areas, priority, mandatory,
 # required units, objectives
-_EXERCISES = [
+_EXERCISES: list[tuple[Any, ...]] = [
     (
         "DP27-01",
         "Adriatic Shield",
@@ -229,7 +230,7 @@ _EXERCISES = [
         ["Checkpoint and crowd-control drills"],
     ),
 ]
-_COURSES = [
+_COURSES: list[tuple[Any, ...]] = [
     # academy (code, name, nation, kind, city), [(code, title, discipline, level, language,
     # weeks, fee, [(iteration code, start, end, seats, deadline)])]
     (
