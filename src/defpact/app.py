@@ -27,6 +27,7 @@ from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
 from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
+from defpact.training import api as training_api
 
 __all__ = ["create_app"]
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(intel_web.router)
     app.include_router(procurement_api.router)
     app.include_router(procurement_web.router)
+    app.include_router(training_api.router)
     return app
 
 

@@ -27,6 +27,7 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
+from defpact.training.gantt import seats_csv
 from defpact.training.model import InstanceError
 from defpact.training.seats import (
     CourseIteration,
@@ -53,6 +54,7 @@ __all__ = [
     "NominationInfo",
     "Release",
     "allocate_seats",
+    "allocation_csv",
     "get_allocation",
     "latest_allocation",
     "ledger",
@@ -202,6 +204,34 @@ def list_bids(uow: UnitOfWork, year: int) -> list[BidInfo]:
         ]
 
 
+def allocation_csv(uow: UnitOfWork, allocation_id: int) -> tuple[int, str]:
+    """The seats of an allocation as CSV, with the points each nation had bid."""
+    with uow:
+        row = uow.session.get(AllocationRow, allocation_id)
+        if row is None:
+            raise access.not_found("allocation", allocation_id)
+        problem = seat_problem(uow.session, row.year, row.fairness.get("bids", {}))
+        known = {it.id for it in problem.iterations}
+        result, year = _result_of(row, known), row.year
+    return year, seats_csv(problem, result)
+
+
+def _result_of(row: AllocationRow, known: set[str]) -> SeatAllocation:
+    seats = {n: {i: int(k) for i, k in got.items() if i in known} for n, got in row.seats.items()}
+    return SeatAllocation(
+        row.method,
+        row.status,
+        row.exact,
+        seats,
+        dict(row.utilities),
+        {},
+        0,
+        0,
+        (),
+        bool(row.fairness.get("ef1")),
+    )
+
+
 def _fairness(problem: SeatProblem, result: SeatAllocation) -> dict[str, Any]:
     try:
         pareto: bool | None = is_pareto_optimal(problem, result.seats, time_limit_s=10.0)
@@ -224,6 +254,7 @@ def _fairness(problem: SeatProblem, result: SeatAllocation) -> dict[str, Any]:
         "nash_product": str(result.nash_product),
         "unallocated": dict(result.unallocated),
         "picks": [list(p) for p in result.picks],
+        "bids": {n: dict(b) for n, b in problem.bids.items()},
     }
 
 
@@ -478,30 +509,41 @@ def release_unused_seats(
 
 
 def ledger(uow: UnitOfWork, year: int) -> list[LedgerLine]:
-    """Seats offered, given to partners and received, per nation, for ``year``: the latest
-    allocation plus the waiting-list promotions after release."""
+    """Seats offered, given to partners and received, per nation, for ``year``.
+
+    A seat counts where it went: by the latest allocation, except for iterations whose unused
+    seats were released, which count the people actually nominated or promoted.
+    """
     with uow:
         session = uow.session
         its = _iterations(session, year)
         owner = {i.code: a.nation for i, _, a in its}
+        released = {i.code for i, _, _ in its if i.released_at is not None}
         offered: dict[str, int] = {}
         for i, _, a in its:
             offered[a.nation] = offered.get(a.nation, 0) + i.seats
-        moves: list[tuple[str, str, int]] = []
         alloc = _latest(session, year)
-        for nation, got in (alloc.seats if alloc else {}).items():
-            moves += [(nation, code, int(k)) for code, k in got.items()]
-        promoted = session.execute(
+        moves = [
+            (nation, code, int(k))
+            for nation, got in (alloc.seats if alloc else {}).items()
+            for code, k in got.items()
+            if code in owner and code not in released
+        ]
+        filled = session.execute(
             select(NominationRow.nation, IterationRow.code)
             .join(IterationRow, IterationRow.id == NominationRow.iteration_id)
-            .where(IterationRow.year == year, NominationRow.status == "promoted")
+            .where(
+                IterationRow.year == year,
+                IterationRow.released_at.is_not(None),
+                NominationRow.status.in_(("nominated", "promoted")),
+            )
         ).all()
-        moves += [(n, code, 1) for n, code in promoted]
+        moves += [(n, code, 1) for n, code in filled]
     nations = sorted(set(offered) | {m[0] for m in moves})
     given = dict.fromkeys(nations, 0)
     received = dict.fromkeys(nations, 0)
     for nation, code, k in moves:
-        if owner.get(code) != nation:
+        if owner[code] != nation:
             received[nation] += k
-            given[owner[code]] = given.get(owner[code], 0) + k
-    return [LedgerLine(n, offered.get(n, 0), given.get(n, 0), received[n]) for n in nations]
+            given[owner[code]] += k
+    return [LedgerLine(n, offered.get(n, 0), given[n], received[n]) for n in nations]
