@@ -28,6 +28,7 @@ from defpact.tables import load_all_tables
 from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
 from defpact.training import api as training_api
+from defpact.training import web as training_web
 
 __all__ = ["create_app"]
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(procurement_api.router)
     app.include_router(procurement_web.router)
     app.include_router(training_api.router)
+    app.include_router(training_web.router)
     return app
 
 
