@@ -16,7 +16,7 @@ from defpact.core.config import Settings, reset_settings_cache
 from defpact.core.context import Actor
 from defpact.core.errors import Conflict
 from defpact.core.runtime import Node
-from defpact.training import programme_service, seat_service
+from defpact.training import nomination_service, programme_service, seat_service
 from defpact.training.checker import check_plan
 from defpact.training.cli import app
 from defpact.training.seats import envy_report
@@ -62,7 +62,7 @@ def test_demo_allocation_is_envy_free_up_to_one_seat(seeded: Node) -> None:
     with seeded.uow() as uow:
         problem = seat_service.seat_problem(uow.session, DEMO_YEAR, alloc.fairness["bids"])
     assert all(e.ef1 for e in envy_report(problem, alloc.seats))
-    ledger = {x.nation: x for x in seat_service.ledger(seeded.uow(), DEMO_YEAR)}
+    ledger = {x.nation: x for x in nomination_service.ledger(seeded.uow(), DEMO_YEAR)}
     assert sum(x.given for x in ledger.values()) == sum(x.received for x in ledger.values())
 
 

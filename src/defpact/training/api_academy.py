@@ -11,6 +11,7 @@ from defpact.core.deps import ActorDep, IdPath, UowDep
 from defpact.core.identity import Clearance
 from defpact.core.problems import problem_responses
 from defpact.training import academy_service as academy
+from defpact.training import nomination_service as nominations
 from defpact.training import recruitment_service as recruitment
 from defpact.training import seat_service as seats
 from defpact.training.recruitment import funnel
@@ -167,7 +168,7 @@ def allocation_csv(allocation_id: IdPath, _actor: ActorDep, uow: UowDep) -> Resp
 )
 def list_nominations(iteration_id: IdPath, actor: ActorDep, uow: UowDep) -> list[NominationPublic]:
     """The course owner sees every name; a nation sees its own people only."""
-    rows = seats.list_nominations(uow, actor, iteration_id)
+    rows = nominations.list_nominations(uow, actor, iteration_id)
     return [NominationPublic.model_validate(n) for n in rows]
 
 
@@ -181,7 +182,7 @@ def nominate(
     iteration_id: IdPath, body: NominationIn, actor: ActorDep, uow: UowDep
 ) -> NominationPublic:
     """Nominate a person (name, rank, nation) to one of the nation's allocated seats."""
-    info = seats.nominate(
+    info = nominations.nominate(
         uow, actor, iteration_id, nation=body.nation, name=body.name, rank=body.rank
     )
     return NominationPublic.model_validate(info)
@@ -196,7 +197,7 @@ def nominate(
 def join_waiting_list(
     iteration_id: IdPath, body: NominationIn, actor: ActorDep, uow: UowDep
 ) -> NominationPublic:
-    info = seats.nominate(
+    info = nominations.nominate(
         uow, actor, iteration_id, nation=body.nation, name=body.name, rank=body.rank, waiting=True
     )
     return NominationPublic.model_validate(info)
@@ -205,7 +206,7 @@ def join_waiting_list(
 @router.post("/iterations/{iteration_id}/release", response_model=ReleasePublic, responses=_WRITE)
 def release_unused(iteration_id: IdPath, actor: ActorDep, uow: UowDep) -> ReleasePublic:
     """After the nomination deadline: unfilled seats go to the waiting list in order."""
-    r = seats.release_unused_seats(uow, actor, iteration_id)
+    r = nominations.release_unused_seats(uow, actor, iteration_id)
     return ReleasePublic(
         iteration=r.iteration,
         freed=r.freed,
@@ -224,7 +225,7 @@ def ledger(_actor: ActorDep, uow: UowDep, year: YearQ) -> list[LedgerPublic]:
             received=x.received,
             balance=x.balance,
         )
-        for x in seats.ledger(uow, year)
+        for x in nominations.ledger(uow, year)
     ]
 
 

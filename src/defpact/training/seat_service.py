@@ -1,30 +1,27 @@
-"""Use cases of the seat exchange: bids, allocation, nominations, waiting lists, the release of
-unused seats at the nomination deadline, and the reciprocity ledger.
+"""Use cases of the seat exchange: bids and their allocation.
 
 A bid spreads exactly 100 points of one nation over the iterations of an intake year, never on
 its own courses (``seats.validate_seat_problem``; a bad bid is a 422 naming ``points`` or
 ``points.<iteration>``). An allocation (an admin's decision) solves the year's bids by maximum
 Nash welfare (exact, CP-SAT) or a round-robin draft and stores the seats with the fairness
-report (envy, EF1, Pareto optimality). A nation nominates persons (name, rank, nation: nothing
-else) up to the seats it was allocated; others queue on the iteration's waiting list. When the
-nomination deadline has passed, the course owner releases the iteration: every seat still
-unfilled goes to the waiting list in order (first come, first served).
+report (envy, EF1, Pareto optimality). Nominations, waiting lists, the release of unused seats
+and the ledger are in ``nomination_service``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.db import utcnow
-from defpact.core.errors import Conflict, InvalidInput
+from defpact.core.errors import InvalidInput
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
 from defpact.training.gantt import seats_csv
@@ -44,24 +41,18 @@ from defpact.training.store_academy import (
     BidRow,
     CourseRow,
     IterationRow,
-    NominationRow,
 )
 
 __all__ = [
+    "iterations_of",
+    "latest_allocation_row",
     "AllocationInfo",
     "BidInfo",
-    "LedgerLine",
-    "NominationInfo",
-    "Release",
     "allocate_seats",
     "allocation_csv",
     "get_allocation",
     "latest_allocation",
-    "ledger",
     "list_bids",
-    "list_nominations",
-    "nominate",
-    "release_unused_seats",
     "seat_problem",
     "submit_bid",
 ]
@@ -93,37 +84,7 @@ class AllocationInfo:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class NominationInfo:
-    id: int
-    iteration: str
-    nation: str
-    name: str
-    rank: str
-    status: str
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    iteration: str
-    freed: int
-    promoted: tuple[NominationInfo, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerLine:
-    nation: str
-    offered: int
-    given: int
-    received: int
-
-    @property
-    def balance(self) -> int:
-        return self.received - self.given
-
-
-def _iterations(session: Session, year: int) -> list[tuple[IterationRow, CourseRow, AcademyRow]]:
+def iterations_of(session: Session, year: int) -> list[tuple[IterationRow, CourseRow, AcademyRow]]:
     rows = session.execute(
         select(IterationRow, CourseRow, AcademyRow)
         .join(CourseRow, CourseRow.id == IterationRow.course_id)
@@ -144,7 +105,7 @@ def seat_problem(
 ) -> SeatProblem:
     iterations = tuple(
         CourseIteration(i.code, c.code, a.nation, i.seats, c.title, i.starts.isoformat())
-        for i, c, a in _iterations(session, year)
+        for i, c, a in iterations_of(session, year)
     )
     return SeatProblem(iterations, dict(bids), max_per_iteration, allow_own)
 
@@ -348,11 +309,11 @@ def allocate_seats(
 
 def latest_allocation(uow: UnitOfWork, year: int) -> AllocationInfo | None:
     with uow:
-        row = _latest(uow.session, year)
+        row = latest_allocation_row(uow.session, year)
         return _allocation(row) if row else None
 
 
-def _latest(session: Session, year: int) -> AllocationRow | None:
+def latest_allocation_row(session: Session, year: int) -> AllocationRow | None:
     stmt = select(AllocationRow).where(AllocationRow.year == year)
     return session.scalars(stmt.order_by(AllocationRow.id.desc())).first()
 
@@ -363,187 +324,3 @@ def get_allocation(uow: UnitOfWork, allocation_id: int) -> AllocationInfo:
         if row is None:
             raise access.not_found("allocation", allocation_id)
         return _allocation(row)
-
-
-def _nomination(row: NominationRow, code: str) -> NominationInfo:
-    return NominationInfo(row.id, code, row.nation, row.name, row.rank, row.status, row.position)
-
-
-def _filled(session: Session, iteration_id: int, nation: str | None = None) -> int:
-    stmt = select(func.count(NominationRow.id)).where(
-        NominationRow.iteration_id == iteration_id,
-        NominationRow.status.in_(("nominated", "promoted")),
-    )
-    if nation is not None:
-        stmt = stmt.where(NominationRow.nation == nation)
-    return int(session.scalar(stmt) or 0)
-
-
-def nominate(
-    uow: UnitOfWork,
-    actor: Actor,
-    iteration_id: int,
-    *,
-    nation: str,
-    name: str,
-    rank: str,
-    waiting: bool = False,
-) -> NominationInfo:
-    """Nominate a person to one of ``nation``'s seats, or (``waiting``) queue them."""
-    person = access.checked_text(name, "name", 120)
-    grade = access.checked_text(rank, "rank", 60)
-    with uow:
-        session = uow.session
-        access.require_writer(session, actor, nation, "nominations")
-        it = session.get(IterationRow, iteration_id)
-        if it is None:
-            raise access.not_found("course iteration", iteration_id)
-        if waiting:
-            last = (
-                session.scalar(
-                    select(func.max(NominationRow.position)).where(
-                        NominationRow.iteration_id == it.id
-                    )
-                )
-                or 0
-            )
-            status, position = "waiting", last + 1
-        else:
-            alloc = _latest(session, it.year)
-            seats = int(alloc.seats.get(nation, {}).get(it.code, 0)) if alloc else 0
-            if _filled(session, it.id, nation) >= seats:
-                raise Conflict(
-                    f"{nation} has no unfilled seat of {it.code} ({seats} allocated); "
-                    "add the person to the waiting list",
-                    field="waiting",
-                )
-            status, position = "nominated", 0
-        row = NominationRow(
-            iteration_id=it.id,
-            nation=nation,
-            name=person,
-            rank=grade,
-            status=status,
-            position=position,
-            created_at=utcnow(),
-        )
-        session.add(row)
-        session.flush()
-        record_event(
-            session,
-            actor,
-            f"training.nomination.{status}",
-            "training_iteration",
-            it.id,
-            object_nation=nation,
-            after={"nation": nation, "name": person, "rank": grade},
-        )
-        info = _nomination(row, it.code)
-        uow.commit()
-    return info
-
-
-def _owner(session: Session, it: IterationRow) -> str:
-    course = session.get(CourseRow, it.course_id)
-    academy = session.get(AcademyRow, course.academy_id) if course else None
-    return academy.nation if academy else ""
-
-
-def list_nominations(uow: UnitOfWork, actor: Actor, iteration_id: int) -> list[NominationInfo]:
-    """The course owner and the console see every name; a nation sees its own people only."""
-    with uow:
-        session = uow.session
-        it = session.get(IterationRow, iteration_id)
-        if it is None:
-            raise access.not_found("course iteration", iteration_id)
-        stmt = select(NominationRow).where(NominationRow.iteration_id == it.id)
-        if actor.nation is not None and actor.nation != _owner(session, it):
-            stmt = stmt.where(NominationRow.nation == actor.nation)
-        rows = session.scalars(
-            stmt.order_by(NominationRow.status, NominationRow.position, NominationRow.id)
-        )
-        return [_nomination(r, it.code) for r in rows]
-
-
-def release_unused_seats(
-    uow: UnitOfWork, actor: Actor, iteration_id: int, *, on: date | None = None
-) -> Release:
-    """After the nomination deadline, give every unfilled seat to the waiting list in order."""
-    day = on or access.today()
-    with uow:
-        session = uow.session
-        it = session.get(IterationRow, iteration_id)
-        if it is None:
-            raise access.not_found("course iteration", iteration_id)
-        access.require_writer(session, actor, _owner(session, it), "course iterations")
-        if day <= it.nomination_deadline:
-            raise Conflict(
-                f"nominations for {it.code} close on {it.nomination_deadline}; "
-                "unused seats are released after that",
-                field="nomination_deadline",
-            )
-        if it.released_at is not None:
-            raise Conflict(f"the unused seats of {it.code} were already released")
-        freed = max(0, it.seats - _filled(session, it.id))
-        queue = session.scalars(
-            select(NominationRow)
-            .where(NominationRow.iteration_id == it.id, NominationRow.status == "waiting")
-            .order_by(NominationRow.position, NominationRow.id)
-            .limit(freed)
-        ).all()
-        for row in queue:
-            row.status = "promoted"
-        it.released_at = utcnow()
-        session.flush()
-        promoted = tuple(_nomination(r, it.code) for r in queue)
-        record_event(
-            session,
-            actor,
-            "training.iteration.release",
-            "training_iteration",
-            it.id,
-            after={"freed": freed, "promoted": [[p.nation, p.name] for p in promoted]},
-        )
-        uow.commit()
-    return Release(it.code, freed, promoted)
-
-
-def ledger(uow: UnitOfWork, year: int) -> list[LedgerLine]:
-    """Seats offered, given to partners and received, per nation, for ``year``.
-
-    A seat counts where it went: by the latest allocation, except for iterations whose unused
-    seats were released, which count the people actually nominated or promoted.
-    """
-    with uow:
-        session = uow.session
-        its = _iterations(session, year)
-        owner = {i.code: a.nation for i, _, a in its}
-        released = {i.code for i, _, _ in its if i.released_at is not None}
-        offered: dict[str, int] = {}
-        for i, _, a in its:
-            offered[a.nation] = offered.get(a.nation, 0) + i.seats
-        alloc = _latest(session, year)
-        moves = [
-            (nation, code, int(k))
-            for nation, got in (alloc.seats if alloc else {}).items()
-            for code, k in got.items()
-            if code in owner and code not in released
-        ]
-        filled = session.execute(
-            select(NominationRow.nation, IterationRow.code)
-            .join(IterationRow, IterationRow.id == NominationRow.iteration_id)
-            .where(
-                IterationRow.year == year,
-                IterationRow.released_at.is_not(None),
-                NominationRow.status.in_(("nominated", "promoted")),
-            )
-        ).all()
-        moves += [(n, code, 1) for n, code in filled]
-    nations = sorted(set(offered) | {m[0] for m in moves})
-    given = dict.fromkeys(nations, 0)
-    received = dict.fromkeys(nations, 0)
-    for nation, code, k in moves:
-        if owner[code] != nation:
-            received[nation] += k
-            given[owner[code]] += k
-    return [LedgerLine(n, offered.get(n, 0), given[n], received[n]) for n in nations]

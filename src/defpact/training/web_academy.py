@@ -16,6 +16,7 @@ from defpact.core.sessions import WebSession
 from defpact.core.uow import UnitOfWork
 from defpact.core.webkit import WebUser, check_csrf, error_message
 from defpact.training import academy_service as academy
+from defpact.training import nomination_service as nominations
 from defpact.training import recruitment_service as recruitment
 from defpact.training import seat_service as seats
 from defpact.training.access import today
@@ -112,7 +113,7 @@ def _seats_page(
         year=year,
         allocation=allocation,
         titles=titles,
-        ledger=seats.ledger(uow, year),
+        ledger=nominations.ledger(uow, year),
         error=error,
         notice=notice,
     )
