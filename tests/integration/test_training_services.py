@@ -16,6 +16,8 @@ from defpact.core.config import Settings, reset_settings_cache
 from defpact.core.context import Actor
 from defpact.core.errors import Conflict
 from defpact.core.runtime import Node
+from defpact.core.sessions import principal_of
+from defpact.core.store import UserRepository
 from defpact.training import nomination_service, programme_service, seat_service
 from defpact.training.checker import check_plan
 from defpact.training.cli import app
@@ -54,6 +56,23 @@ def test_demo_programme_is_valid_and_every_write_is_audited(seeded: Node) -> Non
         "training.recruitment_event.create",
         "training.recruitment_metric.set",
     } <= actions
+
+
+def test_showing_a_restricted_exercise_in_a_programme_is_audited(seeded: Node) -> None:
+    with seeded.uow() as uow:
+        row = UserRepository(uow.session).by_username("hr.analyst")
+        assert row is not None
+        hr = Actor.of(principal_of(row))
+    (version,) = programme_service.list_programmes(seeded.uow(), hr, DEMO_YEAR)
+    assert version.complete  # HR may read every exercise of the demo year
+    with seeded.uow() as uow:
+        reads = uow.session.execute(
+            select(AuditEventRow.actor_name, AuditEventRow.object_nation).where(
+                AuditEventRow.action == "training.exercise.read",
+                AuditEventRow.actor_name != "demo seed",
+            )
+        ).all()
+    assert [tuple(r) for r in reads] == [("hr.analyst", "XK")]
 
 
 def test_demo_allocation_is_envy_free_up_to_one_seat(seeded: Node) -> None:

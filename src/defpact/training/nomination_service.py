@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.db import utcnow
-from defpact.core.errors import Conflict
+from defpact.core.errors import Conflict, InvalidInput
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
 from defpact.training.seat_service import iterations_of, latest_allocation_row
@@ -103,6 +103,10 @@ def nominate(
         it = session.get(IterationRow, iteration_id)
         if it is None:
             raise access.not_found("course iteration", iteration_id)
+        if _owner(session, it) == nation:
+            raise InvalidInput(
+                f"{it.code} is a course of {nation}; seats go to partners", field="nation"
+            )
         if waiting:
             last = (
                 session.scalar(

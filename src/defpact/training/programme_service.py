@@ -188,8 +188,11 @@ def solve_programme(
 def _view(session: Session, actor: Actor, row: ProgrammeRow) -> ProgrammeInfo:
     instance = instance_from_dict(row.instance)
     plan = plan_from_dict(row.plan)
-    visible = {r.code for r in visible_exercise_rows(session, actor, row.year)}
+    rows = visible_exercise_rows(session, actor, row.year)
+    visible = {r.code for r in rows}
     every = {e.id for e in instance.exercises}
+    shown = {a.exercise_id for a in plan.assignments} | set(plan.unscheduled)
+    access.audit_reads(session, actor, "exercise", [r for r in rows if r.code in shown])
     complete = every <= visible
     if not complete:
         conflict = plan.conflict
@@ -238,8 +241,11 @@ def _load(session: Session, programme_id: int) -> ProgrammeRow:
 
 
 def get_programme(uow: UnitOfWork, actor: Actor, programme_id: int) -> ProgrammeInfo:
+    """The version as ``actor`` may see it (showing RESTRICTED exercises is audited)."""
     with uow:
-        return _view(uow.session, actor, _load(uow.session, programme_id))
+        info = _view(uow.session, actor, _load(uow.session, programme_id))
+        uow.commit()
+    return info
 
 
 def list_programmes(uow: UnitOfWork, actor: Actor, year: int | None = None) -> list[ProgrammeInfo]:
@@ -248,7 +254,9 @@ def list_programmes(uow: UnitOfWork, actor: Actor, year: int | None = None) -> l
         if year is not None:
             stmt = stmt.where(ProgrammeRow.year == year)
         rows: Sequence[ProgrammeRow] = uow.session.scalars(stmt).all()
-        return [_view(uow.session, actor, r) for r in rows]
+        infos = [_view(uow.session, actor, r) for r in rows]
+        uow.commit()
+    return infos
 
 
 def approve_programme(

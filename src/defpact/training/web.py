@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from defpact.core.context import Actor
-from defpact.core.deps import UowDep
+from defpact.core.deps import IdPath, UowDep
 from defpact.core.errors import DefpactError, InvalidInput
 from defpact.core.identity import Clearance
 from defpact.core.marking import TLP, Marking, parse_releasable_to
@@ -86,7 +86,7 @@ def programme_home(request: Request, session: WebUser, uow: UowDep) -> Response:
 
 
 @router.get("/training/programmes/{programme_id}", response_class=HTMLResponse)
-def programme(request: Request, programme_id: int, session: WebUser, uow: UowDep) -> Response:
+def programme(request: Request, programme_id: IdPath, session: WebUser, uow: UowDep) -> Response:
     try:
         return _programme_page(request, session, uow, programme_id)
     except DefpactError as exc:
@@ -122,7 +122,7 @@ def solve(
 @router.post("/training/programmes/{programme_id}/approve")
 def approve(
     request: Request,
-    programme_id: int,
+    programme_id: IdPath,
     session: WebUser,
     uow: UowDep,
     version: Annotated[int, Form(ge=1, le=2**31 - 1)],
@@ -286,12 +286,14 @@ def _exercise_page(
 
 
 @router.get("/training/exercises/{exercise_id}", response_class=HTMLResponse)
-def exercise(request: Request, exercise_id: int, session: WebUser, uow: UowDep) -> Response:
+def exercise(request: Request, exercise_id: IdPath, session: WebUser, uow: UowDep) -> Response:
     return _exercise_page(request, session, uow, exercise_id)
 
 
 @router.post("/training/exercises/{exercise_id}/lessons")
-async def add_lesson(request: Request, exercise_id: int, session: WebUser, uow: UowDep) -> Response:
+async def add_lesson(
+    request: Request, exercise_id: IdPath, session: WebUser, uow: UowDep
+) -> Response:
     form = {k: str(v)[:20_000] for k, v in (await request.form()).items()}
     try:
         check_csrf(session, form.get("csrf_token", ""), request)
