@@ -34,6 +34,8 @@ from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
 from defpact.threats.taxii import api as taxii_api
 from defpact.threats.taxii.errors import install_taxii_handlers
+from defpact.training import api as training_api
+from defpact.training import web as training_web
 
 __all__ = ["create_app"]
 
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(procurement_web.router)
     app.include_router(federation_api.router)
     app.include_router(federation_web.router)
+    app.include_router(training_api.router)
+    app.include_router(training_web.router)
     return app
 
 

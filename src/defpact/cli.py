@@ -24,6 +24,7 @@ from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 from defpact.threats.stix.service import seed_threats
 from defpact.training.cli import app as training_app
+from defpact.training.seed import seed_training_demo
 
 __all__ = ["app", "main"]
 
@@ -85,6 +86,8 @@ def demo() -> None:
             typer.echo(f"imported the DISARM framework ({disarm} STIX objects)")
         if threat_reports:
             typer.echo(f"created {threat_reports} demo threat reports (STIX, served over TAXII)")
+        if seed_training_demo(node.uow()):
+            typer.echo("created the training demo (2027 programme, courses and seats, recruitment)")
     finally:
         node.dispose()
 

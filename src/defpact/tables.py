@@ -11,6 +11,8 @@ import defpact.procurement.store  # noqa: F401
 import defpact.threats.intel.store  # noqa: F401
 import defpact.threats.stix.refs  # noqa: F401
 import defpact.threats.stix.store  # noqa: F401
+import defpact.training.store  # noqa: F401
+import defpact.training.store_academy  # noqa: F401
 
 __all__ = ["load_all_tables"]
 

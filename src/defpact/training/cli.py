@@ -1,6 +1,6 @@
-"""File-based command line of the training context (no server, no database).
+"""Command line of the training context: files, or (``--year``) the node's stored programme.
 
-    defpact training schedule FILE [--time-limit S] [--format json|table] [--check]
+    defpact training schedule FILE|--year Y [--time-limit S] [--format json|table] [--check]
         [--gantt OUT.svg] [--load OUT.svg] [--ics OUT.ics] [--csv OUT.csv]
     defpact training seats allocate FILE [--method nash|round-robin] [--format json|table]
         [--order HR,AL,XK] [--check] [--time-limit S] [--csv OUT.csv]
@@ -22,10 +22,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from defpact.core.cli import open_node
+from defpact.core.context import Actor
+from defpact.core.errors import DefpactError
 from defpact.training.checker import check_plan
 from defpact.training.gantt import gantt_svg, programme_csv, seats_csv, to_ics, unit_load_svg
 from defpact.training.instance import instance_from_dict, seat_problem_from_dict
 from defpact.training.model import Instance, InstanceError, Plan
+from defpact.training.programme_service import SolveOptions, get_programme, solve_programme
 from defpact.training.scheduler import schedule
 from defpact.training.seats import (
     SeatAllocation,
@@ -79,12 +83,19 @@ def _write(path: Path, data: str | bytes) -> None:
 
 
 FileArg = Annotated[Path, typer.Argument(help="JSON file (format in docs/training.md).")]
+OptFileArg = Annotated[
+    Path | None, typer.Argument(help="JSON instance file; omit with --year to use stored data.")
+]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 @app.command("schedule")
 def schedule_command(
-    file: FileArg,
+    file: OptFileArg = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Solve the stored programme of this year; save a draft."),
+    ] = None,
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Solver time limit in seconds.")
     ] = None,
@@ -95,28 +106,56 @@ def schedule_command(
     ics: Annotated[Path | None, typer.Option("--ics", help="Write an iCalendar file.")] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write the programme as CSV.")] = None,
 ) -> None:
-    """Schedule the yearly exercise programme of an instance file."""
+    """Schedule the yearly exercise programme of an instance FILE, or of --year from the node's
+    database (the result is saved there as a draft programme version)."""
+    if (file is None) == (year is None):
+        _fail("give either an instance FILE or --year YEAR")
     try:
-        instance = instance_from_dict(_load_json(file))
-        if time_limit is not None:
-            if time_limit <= 0:
-                raise InstanceError("--time-limit", "must be positive")
-            config = dataclasses.replace(instance.config, time_limit_s=time_limit)
-            instance = dataclasses.replace(instance, config=config)
-        plan = schedule(instance)
+        if time_limit is not None and time_limit <= 0:
+            raise InstanceError("--time-limit", "must be positive")
+        if year is not None:
+            instance, plan, saved = _solve_stored(year, time_limit)
+        else:
+            assert file is not None  # noqa: S101 - checked above
+            instance = instance_from_dict(_load_json(file))
+            if time_limit is not None:
+                config = dataclasses.replace(instance.config, time_limit_s=time_limit)
+                instance = dataclasses.replace(instance, config=config)
+            plan, saved = schedule(instance), None
     except InstanceError as exc:
         _fail(str(exc))
     violations = [dataclasses.asdict(v) for v in check_plan(instance, plan)] if check else None
     _write_outputs(plan, instance, gantt, load, ics, csv)
     if output is OutputFormat.json:
         body = dataclasses.asdict(plan)
+        if saved is not None:
+            body["programme"] = saved
         if violations is not None:
             body["check"] = {"valid": not violations, "violations": violations}
         typer.echo(json.dumps(body, indent=2))
     else:
+        if saved is not None:
+            typer.echo(f"saved as draft version {saved['number']} of {year} (id {saved['id']})")
         _print_plan(plan, violations)
     if violations:
         raise typer.Exit(1)
+
+
+def _solve_stored(year: int, time_limit: float | None) -> tuple[Instance, Plan, dict[str, Any]]:
+    """Solve ``year`` from the database as the console operator and save the draft."""
+    node = open_node()
+    try:
+        actor = Actor.console("cli")
+        options = SolveOptions(time_limit_s=time_limit or SolveOptions().time_limit_s)
+        try:
+            info = solve_programme(node.uow(), actor, year, options)
+        except DefpactError as exc:
+            raise InstanceError(exc.field or "--year", exc.detail) from None
+        full = get_programme(node.uow(), actor, info.id)
+    finally:
+        node.dispose()
+    saved = {"id": info.id, "year": info.year, "number": info.number, "state": info.state}
+    return full.instance, full.plan, saved
 
 
 def _write_outputs(
