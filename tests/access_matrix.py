@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from defpact.core.identity import Clearance, Principal, Role
-from defpact.core.marking import Marking, can_read
+from defpact.core.marking import PACT, TLP, Marking, can_read
 from support import ApiClient, basic
 
 __all__ = [
     "FOUNDERS",
+    "MARKINGS",
     "AccessMatrix",
     "Caller",
     "Route",
@@ -38,6 +39,17 @@ __all__ = [
 ]
 
 FOUNDERS = frozenset({"XK", "AL", "HR"})
+# One record per case of the rule, all originated by XK: released to the whole pact; TLP:RED
+# through PACT (so to nobody else); a named nation above the clearance of procurement and
+# training users; TLP:RED to named nations; the originator only, SECRET (above every demo
+# clearance but the analysts').
+MARKINGS: dict[str, Marking] = {
+    "pact-unclass-green": Marking("XK", Clearance.UNCLASSIFIED, frozenset({PACT}), TLP.GREEN),
+    "pact-restricted-red": Marking("XK", Clearance.RESTRICTED, frozenset({PACT}), TLP.RED),
+    "al-confidential-amber": Marking("XK", Clearance.CONFIDENTIAL, frozenset({"AL"}), TLP.AMBER),
+    "al-hr-red-named": Marking("XK", Clearance.RESTRICTED, frozenset({"AL", "HR"}), TLP.RED),
+    "xk-only-secret": Marking("XK", Clearance.SECRET, frozenset(), TLP.AMBER_STRICT),
+}
 # role name -> (roles, clearance) as seeded by `defpact demo` (core/seed.py)
 DEMO_ROLES: dict[str, tuple[frozenset[Role], Clearance]] = {
     "admin": (frozenset({Role.ADMIN, Role.OBSERVER}), Clearance.CONFIDENTIAL),

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from access_matrix import (
+    MARKINGS,
     AccessMatrix,
     Caller,
     Route,
@@ -24,7 +25,7 @@ from access_matrix import (
     read_expect,
 )
 from defpact.core.context import Actor
-from defpact.core.identity import Clearance, Role
+from defpact.core.identity import Role
 from defpact.core.marking import PACT, TLP, Marking
 from defpact.core.runtime import Node
 from defpact.governance import service
@@ -34,13 +35,6 @@ from support import ApiClient
 
 API = "/api/governance"
 CONSOLE = Actor.console()
-MARKINGS = {
-    "pact-unclass-green": Marking("XK", Clearance.UNCLASSIFIED, frozenset({PACT}), TLP.GREEN),
-    "pact-restricted-red": Marking("XK", Clearance.RESTRICTED, frozenset({PACT}), TLP.RED),
-    "al-confidential-amber": Marking("XK", Clearance.CONFIDENTIAL, frozenset({"AL"}), TLP.AMBER),
-    "al-hr-red-named": Marking("XK", Clearance.RESTRICTED, frozenset({"AL", "HR"}), TLP.RED),
-    "xk-only-secret": Marking("XK", Clearance.SECRET, frozenset(), TLP.AMBER_STRICT),
-}
 PACT_OPEN = MARKINGS["pact-unclass-green"]
 
 
