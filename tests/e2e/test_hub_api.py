@@ -110,7 +110,11 @@ def test_clearance_limits_what_a_cleared_partner_sees(hub: ApiClient) -> None:
          "observables[0].value"),
         ("xk.analyst", _incident(affected_nations=["ZZ"]), 422, "affected_nations[0]"),
         ("xk.analyst", _incident(marking={"classification": "SECRET", "releasable_to": ["DE"]}),
-         422, None),
+         422, '"field":"releasable_to"'),
+        ("xk.analyst", _incident(marking={"releasable_to": ["ZZ"]}), 422, "unknown nation 'ZZ'"),
+        ("xk.analyst", _incident(marking={"tlp": "PURPLE"}), 422, "marking.tlp"),
+        ("xk.analyst", _incident(marking={"classification": "TOP"}), 422,
+         "marking.classification"),
     ],
 )  # fmt: skip
 def test_bad_incident_reports_are_refused_and_store_nothing(

@@ -40,6 +40,7 @@ from defpact.app import create_app
 from defpact.core.config import Settings
 from defpact.core.runtime import Node
 from defpact.core.seed import seed_demo, seed_reference
+from defpact.threats.stix.service import seed_threats
 from support import DEMO_PASSWORD
 
 SEED = 20250318
@@ -50,12 +51,24 @@ AREAS = {
     "intel": r"^/api/intel/",
     "governance": r"^/api/governance/",
     "procurement": r"^/api/procurement/",
+    "threats": r"^/api/threats/",
     "taxii": r"^/taxii2(/|$)",
 }
 _POSITIVE_OK = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
+
+@dataclass(frozen=True)
+class Budget:
+    """How much each area generates: examples per operation (fuzzing) and stateful steps."""
+
+    max_examples: int
+    max_steps: int
+
+
+FULL = Budget(max_examples=4, max_steps=15)  # `make slow`
+QUICK = Budget(max_examples=1, max_steps=5)  # `make test` (CI)
+
 pytestmark = [
-    pytest.mark.slow,
     # Hypothesis's own cost warning about printing a huge generated example, not an app problem
     # (schemathesis silences it in its stateful phase only).
     pytest.mark.filterwarnings(
@@ -66,7 +79,8 @@ pytestmark = [
 
 @pytest.fixture
 def api_node(tmp_path: Path, sqlite_template: Path) -> Any:
-    """A SQLite node with the founding pact and the demo users; no fsync (speed only)."""
+    """A SQLite node as ``defpact init`` and ``defpact demo`` leave it (the founding pact, the
+    demo users, the TAXII collections); no fsync (speed only)."""
     db = tmp_path / "defpact.db"
     shutil.copyfile(sqlite_template, db)
     settings = Settings(
@@ -79,6 +93,7 @@ def api_node(tmp_path: Path, sqlite_template: Path) -> Any:
     node = Node.from_settings(settings)
     seed_reference(node.uow())
     seed_demo(node.uow())
+    seed_threats(node.uow())
     yield node
     node.dispose()
 
@@ -97,13 +112,13 @@ def _auth_document(path: Path) -> Path:
     return path
 
 
-def _config(auth_document: Path) -> schemathesis.Config:
+def _config(auth_document: Path, budget: Budget) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
             "cache": {"enabled": False},
-            "generation": {"max-examples": 4, "database": "none"},
-            "phases": {"stateful": {"max-steps": 15}},
+            "generation": {"max-examples": budget.max_examples, "database": "none"},
+            "phases": {"stateful": {"max-steps": budget.max_steps}},
             "checks": {"positive_data_acceptance": {"expected-statuses": _POSITIVE_OK}},
             "auth": {"wfc": {"path": str(auth_document), "peers": list(PEERS)}},
         }
@@ -157,19 +172,30 @@ def _select(schema: Any, area: str) -> Any:
     return schema.exclude(path_regex="|".join(f"(?:{p})" for p in AREAS.values()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("area", [*AREAS, "other"])
-def test_api_conforms_to_its_openapi_with_three_nations(
-    area: str, api_node: Node, tmp_path: Path
-) -> None:
+def test_api_conforms_to_its_openapi_full(area: str, api_node: Node, tmp_path: Path) -> None:
+    """The full run (``make slow``): every phase, 4 examples per operation, 15 stateful steps."""
+    _conforms(area, api_node, tmp_path, FULL)
+
+
+@pytest.mark.parametrize("area", [*AREAS, "other"])
+def test_api_conforms_to_its_openapi_quick(area: str, api_node: Node, tmp_path: Path) -> None:
+    """The bounded run in ``make test``: the same checks, phases, identities and seed, one
+    generated example per operation and 5 stateful steps."""
+    _conforms(area, api_node, tmp_path, QUICK)
+
+
+def _conforms(area: str, api_node: Node, tmp_path: Path, budget: Budget) -> None:
     app = create_app(node=api_node)
     paths = [p for p in app.openapi()["paths"] if _in_area(p, area)]
     if not paths:
         pytest.skip(f"no API path in area {area!r}")
-    config = _config(_auth_document(tmp_path / "identities.json"))
+    config = _config(_auth_document(tmp_path / "identities.json"), budget)
     schema = _select(schemathesis.openapi.from_asgi("/api/openapi.json", app, config=config), area)
     outcome = _run(schema)
     summary = (
-        f"schemathesis {schemathesis.__version__} {area}: {len(paths)} paths, "
+        f"schemathesis {schemathesis.__version__} {area} ({budget}): {len(paths)} paths, "
         f"{outcome.cases} cases, {outcome.requests} requests, statuses "
         f"{dict(sorted(outcome.statuses.items()))}, {len(outcome.failures)} failures; "
         f"checks run: {dict(sorted(outcome.checks.items()))}"

@@ -24,7 +24,7 @@ from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.errors import InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
-from defpact.core.marking import TLP, Marking
+from defpact.core.marking import TLP, Marking, marking_problem
 from defpact.core.nations import NATIONS
 from defpact.core.releasability import decode_release, encode_release, visible_to
 from defpact.core.service import member_codes_in
@@ -328,15 +328,16 @@ def _submit(
     return ReportResult(main_id, status)
 
 
-def _check_marking(marking: Marking, actor: Actor) -> None:
+def _check_marking(uow: UnitOfWork, marking: Marking, actor: Actor) -> None:
+    """Refuse a marking that may not be stored before anything is (a marking definition
+    included): released to a nation that is not a member now, or above the author's clearance."""
     principal = _report_writer(actor)
     if marking.originator != principal.nation:
         raise InvalidInput("the originator of a report is the reporter's nation", field="marking")
-    if marking.classification > principal.clearance:
-        raise InvalidInput(
-            f"you may not mark above your clearance {principal.clearance.name}",
-            field="classification",
-        )
+    with uow:
+        members = _members(uow.session)
+    if problem := marking_problem(marking, members, principal.clearance):
+        raise InvalidInput(problem[1], field=problem[0])
 
 
 def _known_nations() -> frozenset[str]:
@@ -346,7 +347,7 @@ def _known_nations() -> frozenset[str]:
 def submit_incident(
     uow: UnitOfWork, actor: Actor, report: IncidentReport, marking: Marking
 ) -> ReportResult:
-    _check_marking(marking, actor)
+    _check_marking(uow, marking, actor)
     try:
         checked = check_incident(report, _known_nations())
     except ReportError as exc:
@@ -358,7 +359,7 @@ def submit_incident(
 def submit_campaign(
     uow: UnitOfWork, actor: Actor, report: CampaignReport, marking: Marking
 ) -> ReportResult:
-    _check_marking(marking, actor)
+    _check_marking(uow, marking, actor)
     techniques = _technique_ids(uow)
     try:
         checked = check_campaign(report, _known_nations(), techniques)
