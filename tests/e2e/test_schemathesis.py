@@ -52,6 +52,8 @@ AREAS = {
     "governance": r"^/api/governance/",
     "procurement": r"^/api/procurement/",
     "threats": r"^/api/threats/",
+    "training": r"^/api/training/",
+    "federation": r"^/api/federation/",
     "taxii": r"^/taxii2(/|$)",
 }
 _POSITIVE_OK = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]

@@ -160,7 +160,7 @@ def solve_programme(body: ProgrammeSolve, actor: ActorDep, uow: UowDep) -> Progr
     return ProgrammePublic.of(programme_service.solve_programme(uow, actor, body.year, options))
 
 
-@router.get("/programmes/{programme_id}", response_model=ProgrammePublic, responses=_READ)
+@router.get("/programmes/{programme_id:int}", response_model=ProgrammePublic, responses=_READ)
 def get_programme(programme_id: IdPath, actor: ActorDep, uow: UowDep) -> ProgrammePublic:
     return ProgrammePublic.of(programme_service.get_programme(uow, actor, programme_id))
 

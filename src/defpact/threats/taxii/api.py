@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from defpact.core.deps import ActorDep, UowDep
 from defpact.threats.stix import service
@@ -41,7 +42,7 @@ from defpact.threats.taxii.schemas import (
     VersionsOut,
 )
 
-__all__ = ["API_ROOT", "router"]
+__all__ = ["API_ROOT", "error_responses", "router"]
 
 API_ROOT = "pact"
 _STIX_MEDIA = "application/stix+json;version=2.1"
@@ -49,6 +50,24 @@ _STIX_MEDIA = "application/stix+json;version=2.1"
 router = APIRouter(
     prefix="/taxii2", tags=["taxii"], route_class=TaxiiRoute, dependencies=[Depends(check_accept)]
 )
+
+
+class _ApiRootConvertor(Convertor[str]):
+    """An API root name: one path segment, never ``federation`` (the federation feed's own
+    routes live under ``/taxii2/federation``, and a 405's ``Allow`` must not mix the two)."""
+
+    regex = r"(?!federation(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("taxiiroot", _ApiRootConvertor())
+_OBJECTS = "/{api_root:taxiiroot}/collections/{collection_id}/objects/"
+_OBJECT = _OBJECTS + "{object_id}/"
 
 
 class TaxiiResponse(JSONResponse):
@@ -60,6 +79,12 @@ class TaxiiResponse(JSONResponse):
         if isinstance(content, str):
             return content.encode("utf-8")
         return super().render(content)
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for TAXII error messages with the given status codes (and the
+    400, 401 and 406 every TAXII route can answer)."""
+    return _errors(*codes)
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -177,7 +202,7 @@ def discovery(request: Request, _actor: ActorDep) -> Response:
     )
 
 
-@_route("/{api_root}/", "GET", ApiRootOut, 404)
+@_route("/{api_root:taxiiroot}/", "GET", ApiRootOut, 404)
 def api_root(api_root: str, request: Request, _actor: ActorDep) -> Response:
     _check_root(api_root)
     return _resource(
@@ -190,26 +215,26 @@ def api_root(api_root: str, request: Request, _actor: ActorDep) -> Response:
     )
 
 
-@_route("/{api_root}/status/{status_id}/", "GET", StatusOut, 404)
+@_route("/{api_root:taxiiroot}/status/{status_id}/", "GET", StatusOut, 404)
 def status(api_root: str, status_id: str, actor: ActorDep, uow: UowDep) -> Response:
     _check_root(api_root)
     return _resource(_status(service.get_status(uow, actor, status_id)))
 
 
-@_route("/{api_root}/collections/", "GET", CollectionsOut, 404)
+@_route("/{api_root:taxiiroot}/collections/", "GET", CollectionsOut, 404)
 def collections(api_root: str, actor: ActorDep, uow: UowDep) -> Response:
     _check_root(api_root)
     infos = service.list_collections(uow, actor)
     return _resource(CollectionsOut(collections=[_collection(i) for i in infos]))
 
 
-@_route("/{api_root}/collections/{collection_id}/", "GET", CollectionOut, 404)
+@_route("/{api_root:taxiiroot}/collections/{collection_id}/", "GET", CollectionOut, 404)
 def collection(api_root: str, collection_id: str, actor: ActorDep, uow: UowDep) -> Response:
     _check_root(api_root)
     return _resource(_collection(service.get_collection(uow, actor, collection_id)))
 
 
-@_route("/{api_root}/collections/{collection_id}/manifest/", "GET", ManifestOut, 403, 404)
+@_route("/{api_root:taxiiroot}/collections/{collection_id}/manifest/", "GET", ManifestOut, 403, 404)
 def manifest(
     api_root: str, collection_id: str, request: Request, actor: ActorDep, uow: UowDep
 ) -> Response:
@@ -224,7 +249,7 @@ def manifest(
     return _resource(out, headers=_added_headers(page.paging))
 
 
-@_route("/{api_root}/collections/{collection_id}/objects/", "GET", EnvelopeOut, 403, 404)
+@_route("/{api_root:taxiiroot}/collections/{collection_id}/objects/", "GET", EnvelopeOut, 403, 404)
 def get_objects(
     api_root: str, collection_id: str, request: Request, actor: ActorDep, uow: UowDep
 ) -> Response:
@@ -248,7 +273,7 @@ _ENVELOPE_BODY = {
 }
 
 
-@_route("/{api_root}/collections/{collection_id}/objects/", "POST", StatusOut, 403, 404, 413,
+@_route(_OBJECTS, "POST", StatusOut, 403, 404, 413,
         415, 422, status=202, body=_ENVELOPE_BODY)  # fmt: skip
 async def add_objects(
     api_root: str, collection_id: str, request: Request, actor: ActorDep, uow: UowDep
@@ -260,7 +285,7 @@ async def add_objects(
     return _resource(_status(info), status=202)
 
 
-@_route("/{api_root}/collections/{collection_id}/objects/{object_id}/", "GET", EnvelopeOut,
+@_route(_OBJECT, "GET", EnvelopeOut,
         403, 404)  # fmt: skip
 def get_object(
     api_root: str,
@@ -275,7 +300,13 @@ def get_object(
     return _envelope(service.read_object(uow, actor, collection_id, object_id, flt))
 
 
-@_route("/{api_root}/collections/{collection_id}/objects/{object_id}/", "DELETE", None, 403, 404)
+@_route(
+    "/{api_root:taxiiroot}/collections/{collection_id}/objects/{object_id}/",
+    "DELETE",
+    None,
+    403,
+    404,
+)
 def delete_object(
     api_root: str,
     collection_id: str,
@@ -290,7 +321,7 @@ def delete_object(
     return TaxiiResponse("", status_code=200)
 
 
-@_route("/{api_root}/collections/{collection_id}/objects/{object_id}/versions/", "GET",
+@_route("/{api_root:taxiiroot}/collections/{collection_id}/objects/{object_id}/versions/", "GET",
         VersionsOut, 403, 404)  # fmt: skip
 def versions(
     api_root: str,
