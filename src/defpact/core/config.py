@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     # Durability: "FULL" makes SQLite fsync on every commit (the default; acknowledged means kept).
     sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+    # Threat correlation: a value matching more objects than this stops correlating (flagged).
+    correlation_cap: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -1,0 +1,88 @@
+"""Index keys of observables and the CIDR containment rule.
+
+A value is found by ``value_key`` (128 bits of SHA-256 over kind and canonical value: fixed
+width, so one B-tree index serves every kind and any value length). IP addresses also carry an
+``ip_key``, the address as fixed-width hex, so the addresses inside a range are one index range
+scan.
+
+**Containment rule.** A range of at least ``/16`` (IPv4) or ``/32`` (IPv6) *contains* the
+addresses and narrower ranges inside it: looking up (or ingesting) an address also matches the
+indexed ranges around it (its supernets from its own prefix up to ``/16`` resp. ``/32``: at most
+16 resp. 96 keys), and looking up a range also matches the indexed addresses inside it. Wider
+ranges (``10.0.0.0/8``) match only themselves: a /8 around everything would correlate everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+
+from defpact.threats.correlation.normalise import Kind, Observable
+
+__all__ = [
+    "MIN_PREFIX_V4",
+    "MIN_PREFIX_V6",
+    "AddressRange",
+    "address_range",
+    "containing_networks",
+    "ip_key",
+    "value_key",
+]
+
+MIN_PREFIX_V4 = 16
+MIN_PREFIX_V6 = 32
+
+
+def value_key(obs: Observable) -> str:
+    digest = hashlib.sha256(f"{obs.kind.value}\x00{obs.value}".encode()).hexdigest()
+    return digest[:32]
+
+
+def ip_key(obs: Observable) -> str | None:
+    """Fixed-width hex of a single address (8 digits IPv4, 32 IPv6); None for other kinds."""
+    if obs.kind is Kind.IPV4:
+        return f"{int(ipaddress.IPv4Address(obs.value)):08x}"
+    if obs.kind is Kind.IPV6:
+        return f"{int(ipaddress.IPv6Address(obs.value)):032x}"
+    return None
+
+
+def containing_networks(obs: Observable) -> list[Observable]:
+    """The ranges (within the containment rule) that contain an address or a narrower range."""
+    if obs.kind in (Kind.IPV4, Kind.IPV6):
+        net = ipaddress.ip_network(obs.value)
+    elif obs.kind in (Kind.IPV4_NET, Kind.IPV6_NET):
+        net = ipaddress.ip_network(obs.value)
+    else:
+        return []
+    v4 = net.version == 4
+    floor = MIN_PREFIX_V4 if v4 else MIN_PREFIX_V6
+    kind = Kind.IPV4_NET if v4 else Kind.IPV6_NET
+    return [
+        Observable(kind, net.supernet(new_prefix=prefix).compressed)
+        for prefix in range(floor, net.prefixlen)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRange:
+    kind: Kind
+    low: str
+    high: str
+
+
+def address_range(obs: Observable) -> AddressRange | None:
+    """The ``ip_key`` range of the addresses inside a range within the containment rule."""
+    if obs.kind not in (Kind.IPV4_NET, Kind.IPV6_NET):
+        return None
+    net = ipaddress.ip_network(obs.value)
+    if net.version == 4:
+        if net.prefixlen < MIN_PREFIX_V4:
+            return None
+        first, last = int(net.network_address), int(net.broadcast_address)
+        return AddressRange(Kind.IPV4, f"{first:08x}", f"{last:08x}")
+    if net.prefixlen < MIN_PREFIX_V6:
+        return None
+    first, last = int(net.network_address), int(net.broadcast_address)
+    return AddressRange(Kind.IPV6, f"{first:032x}", f"{last:032x}")
