@@ -15,6 +15,7 @@ from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
+from defpact.threats.correlation.cli import threats_app
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
@@ -36,6 +37,7 @@ app.add_typer(core_cli.token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(intel_app, name="intel")
 app.add_typer(disinfo_app, name="disinfo")
+app.add_typer(threats_app, name="threats")
 app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
