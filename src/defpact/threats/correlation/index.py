@@ -199,7 +199,7 @@ def _matches(
     for item in fresh:
         for key in _search_keys(item.obs):
             wanted.setdefault(key, []).append(item)
-    columns = (_O.c.id, _O.c.key, _O.c.kind, _O.c.ip_key, _O.c.stix_id,
+    columns = (_O.c.id, _O.c.key, _O.c.kind, _O.c.ip_key, _O.c.stix_id, _O.c.value,
                *(_O.c[k] for k in _MARK))  # fmt: skip
     found: dict[int, list[_Match]] = {item.id: [] for item in fresh}
     keys = sorted(wanted)
@@ -217,11 +217,11 @@ def _matches(
         if span is None:
             continue
         stmt = select(*columns).where(
-            _O.c.kind == span.kind.value, _O.c.ip_key >= span.low, _O.c.ip_key <= span.high,
-            _O.c.suppressed.is_(False),
+            _O.c.kind.in_([k.value for k in span.kinds]), _O.c.ip_key >= span.low,
+            _O.c.ip_key <= span.high, _O.c.suppressed.is_(False), _O.c.key != item.key,
         )  # fmt: skip
         for row in session.execute(stmt).mappings():
-            if row["id"] not in new_ids:
+            if row["id"] not in new_ids and span.holds(row["value"]):
                 found[item.id].append(_Match(row["id"], row["key"], row["kind"], row["ip_key"],
                                              row["stix_id"], _marking(row)))  # fmt: skip
     return found

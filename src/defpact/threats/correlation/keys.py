@@ -1,15 +1,16 @@
 """Index keys of observables and the CIDR containment rule.
 
 A value is found by ``value_key`` (128 bits of SHA-256 over kind and canonical value: fixed
-width, so one B-tree index serves every kind and any value length). IP addresses also carry an
-``ip_key``, the address as fixed-width hex, so the addresses inside a range are one index range
-scan.
+width, so one B-tree index serves every kind and any value length). IP addresses and ranges also
+carry an ``ip_key``, the (network) address as fixed-width hex, so what lies inside a range is one
+index range scan.
 
 **Containment rule.** A range of at least ``/16`` (IPv4) or ``/32`` (IPv6) *contains* the
 addresses and narrower ranges inside it: looking up (or ingesting) an address also matches the
 indexed ranges around it (its supernets from its own prefix up to ``/16`` resp. ``/32``: at most
-16 resp. 96 keys), and looking up a range also matches the indexed addresses inside it. Wider
-ranges (``10.0.0.0/8``) match only themselves: a /8 around everything would correlate everything.
+16 resp. 96 keys), and looking up a range also matches the indexed addresses and narrower
+ranges inside it. Wider ranges (``10.0.0.0/8``) match only themselves: a /8 around everything
+would correlate everything.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def value_key(obs: Observable) -> str:
 
 
 def ip_key(obs: Observable) -> str | None:
-    """Fixed-width hex of a single address (8 digits IPv4, 32 IPv6); None for other kinds."""
-    if obs.kind is Kind.IPV4:
-        return f"{int(ipaddress.IPv4Address(obs.value)):08x}"
-    if obs.kind is Kind.IPV6:
-        return f"{int(ipaddress.IPv6Address(obs.value)):032x}"
+    """Fixed-width hex of an address, or of a range's network address (8 digits IPv4, 32
+    IPv6); None for other kinds."""
+    if obs.kind in (Kind.IPV4, Kind.IPV4_NET):
+        return f"{int(ipaddress.IPv4Network(obs.value).network_address):08x}"
+    if obs.kind in (Kind.IPV6, Kind.IPV6_NET):
+        return f"{int(ipaddress.IPv6Network(obs.value).network_address):032x}"
     return None
 
 
@@ -67,22 +69,30 @@ def containing_networks(obs: Observable) -> list[Observable]:
 
 @dataclass(frozen=True, slots=True)
 class AddressRange:
-    kind: Kind
+    """Indexed values of ``kinds`` whose ``ip_key`` lies in [low, high] *may* be inside the
+    range; :meth:`holds` decides (a wider range can share the network address)."""
+
+    kinds: tuple[Kind, Kind]
     low: str
     high: str
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+
+    def holds(self, value: str) -> bool:
+        inner = ipaddress.ip_network(value)
+        return inner.version == self.network.version and inner.subnet_of(self.network)  # type: ignore[arg-type]
 
 
 def address_range(obs: Observable) -> AddressRange | None:
-    """The ``ip_key`` range of the addresses inside a range within the containment rule."""
+    """The ``ip_key`` span of the addresses and narrower ranges inside a range (within the
+    containment rule), or None."""
     if obs.kind not in (Kind.IPV4_NET, Kind.IPV6_NET):
         return None
     net = ipaddress.ip_network(obs.value)
+    first, last = int(net.network_address), int(net.broadcast_address)
     if net.version == 4:
         if net.prefixlen < MIN_PREFIX_V4:
             return None
-        first, last = int(net.network_address), int(net.broadcast_address)
-        return AddressRange(Kind.IPV4, f"{first:08x}", f"{last:08x}")
+        return AddressRange((Kind.IPV4, Kind.IPV4_NET), f"{first:08x}", f"{last:08x}", net)
     if net.prefixlen < MIN_PREFIX_V6:
         return None
-    first, last = int(net.network_address), int(net.broadcast_address)
-    return AddressRange(Kind.IPV6, f"{first:032x}", f"{last:032x}")
+    return AddressRange((Kind.IPV6, Kind.IPV6_NET), f"{first:032x}", f"{last:032x}", net)

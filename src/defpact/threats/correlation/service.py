@@ -190,7 +190,7 @@ def _lookup_statement(obs: Observable, seen: ColumnElement[bool]) -> Select[Any]
     span = address_range(obs)
     if span is not None:
         inside = and_(
-            ObservableRow.kind == span.kind.value,
+            ObservableRow.kind.in_([k.value for k in span.kinds]),
             ObservableRow.ip_key >= span.low,
             ObservableRow.ip_key <= span.high,
         )
@@ -215,12 +215,12 @@ def lookup(uow: UnitOfWork, actor: Actor, obs: Observable, limit: int = 100) -> 
         seen = visible_to(ObservableRow, principal, member_codes_in(session))
         hits: dict[str, LookupHit] = {}
         for row in session.execute(_lookup_statement(obs, seen)).mappings():
-            if row["stix_id"] in hits:
+            relation = _relation(row, exact, around, obs)
+            if row["stix_id"] in hits or relation is None:
                 continue
             hits[row["stix_id"]] = LookupHit(
                 row["stix_id"], row["object_type"], row["collection_id"], _marking(row),
-                Kind(row["kind"]), row["value"], _relation(row, exact, around),
-                row["suppressed"], row["date_added"],
+                Kind(row["kind"]), row["value"], relation, row["suppressed"], row["date_added"],
             )  # fmt: skip
         shown = tuple(list(hits.values())[: min(limit, MAX_LOOKUP)])
         lists = tuple(active_matcher(session).lists_matching(obs))
@@ -230,10 +230,15 @@ def lookup(uow: UnitOfWork, actor: Actor, obs: Observable, limit: int = 100) -> 
         return LookupResult(obs, lists, len(hits), shown)
 
 
-def _relation(row: Any, exact: str, around: frozenset[str]) -> str:
+def _relation(row: Any, exact: str, around: frozenset[str], obs: Observable) -> str | None:
+    """How an indexed row relates to the query; None for a range scan row that is not inside
+    (a wider range sharing the network address)."""
     if row["key"] == exact:
         return "equal"
-    return "within" if row["key"] in around else "contains"
+    if row["key"] in around:
+        return "within"
+    span = address_range(obs)
+    return "contains" if span is not None and span.holds(row["value"]) else None
 
 
 _NEW = aliased(ObservableRow, name="new_side")
