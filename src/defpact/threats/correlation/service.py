@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from defpact.core.audit import record_event
@@ -184,23 +185,39 @@ _LOOKUP_COLUMNS: tuple[Any, ...] = (
 )  # fmt: skip
 
 
-def _lookup_statement(obs: Observable, seen: ColumnElement[bool]) -> Select[Any]:
-    keys = [value_key(obs)] + [value_key(n) for n in containing_networks(obs)]
-    condition: ColumnElement[bool] = ObservableRow.key.in_(keys)
-    span = address_range(obs)
-    if span is not None:
+@lru_cache(maxsize=512)
+def _lookup_statement(
+    nation: str, clearance: Clearance, members: frozenset[str], ranged: bool
+) -> Select[Any]:
+    """The lookup query for one kind of caller, built once: keys (and, for a range, the
+    ``ip_key`` span) are bound at execution."""
+    principal = Principal(0, "", nation, clearance=clearance)
+    condition: ColumnElement[bool] = ObservableRow.key.in_(bindparam("keys", expanding=True))
+    if ranged:
         inside = and_(
-            ObservableRow.kind.in_([k.value for k in span.kinds]),
-            ObservableRow.ip_key >= span.low,
-            ObservableRow.ip_key <= span.high,
+            ObservableRow.kind.in_(bindparam("kinds", expanding=True)),
+            ObservableRow.ip_key >= bindparam("low", type_=String),
+            ObservableRow.ip_key <= bindparam("high", type_=String),
         )
         condition = or_(condition, inside)
     stmt: Select[Any] = (
         select(*_LOOKUP_COLUMNS)
-        .where(condition, seen)
+        .where(condition, visible_to(ObservableRow, principal, members))
         .order_by(ObservableRow.date_added.desc(), ObservableRow.stix_id)
     )
     return stmt
+
+
+def _lookup_rows(session: Session, principal: Principal, obs: Observable) -> Sequence[Any]:
+    members = member_codes_in(session)
+    span = address_range(obs)
+    stmt = _lookup_statement(principal.nation, principal.clearance, members, span is not None)
+    params: dict[str, Any] = {
+        "keys": [value_key(obs)] + [value_key(n) for n in containing_networks(obs)]
+    }
+    if span is not None:
+        params.update(kinds=[k.value for k in span.kinds], low=span.low, high=span.high)
+    return session.connection().execute(stmt, params).mappings().all()
 
 
 def lookup(uow: UnitOfWork, actor: Actor, obs: Observable, limit: int = 100) -> LookupResult:
@@ -212,9 +229,8 @@ def lookup(uow: UnitOfWork, actor: Actor, obs: Observable, limit: int = 100) -> 
     around = frozenset(value_key(n) for n in containing_networks(obs))
     with uow:
         session = uow.session
-        seen = visible_to(ObservableRow, principal, member_codes_in(session))
         hits: dict[str, LookupHit] = {}
-        for row in session.execute(_lookup_statement(obs, seen)).mappings():
+        for row in _lookup_rows(session, principal, obs):
             relation = _relation(row, exact, around, obs)
             if row["stix_id"] in hits or relation is None:
                 continue
