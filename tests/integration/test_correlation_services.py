@@ -270,3 +270,17 @@ def test_bad_lookup_values_name_the_field(hub: Node) -> None:
         parse_value("1.2.3.4", "ipv5")
     with pytest.raises(InvalidInput, match="value"):
         parse_value("example.com", "ipv4")
+
+
+def test_reads_of_restricted_objects_are_audited_even_for_long_values(hub: Node) -> None:
+    restricted = marking_definition(Clearance.RESTRICTED, {"PACT"})
+    url = "https://evil-relay.xk/" + "a" * 3000
+    xk = indicator(f"[url:value = '{url}']", refs=[restricted["id"]])
+    post(hub, "xk.analyst", restricted, xk)
+    result = lookup(hub.uow(), actor(hub, "al.analyst"), parse_value(url))
+    assert [h.stix_id for h in result.hits] == [xk["id"]]
+    with hub.uow() as uow:
+        event = uow.session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "threats.lookup")
+        ).one()
+        assert event.after is not None and xk["id"] in str(event.after)

@@ -11,6 +11,7 @@ board). Reads that return RESTRICTED-or-higher objects write one audit event.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,13 +168,18 @@ def _audit_classified(
     session: Session,
     actor: Actor,
     action: str,
-    object_id: str,
+    subject: str,
     markings: Sequence[tuple[str, Marking]],
 ) -> bool:
+    """One event naming the RESTRICTED-or-higher objects a read returned. The subject (a value
+    up to 4096 characters, a STIX id up to 300) is in ``after``; the event's object id is its
+    SHA-256 prefix, which fits the audit column."""
     classified = sorted({sid for sid, m in markings if m.classification >= Clearance.RESTRICTED})
     if not classified:
         return False
-    record_event(session, actor, action, "threat_value", object_id, after={"objects": classified})
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    record_event(session, actor, action, "threat_read", digest,
+                 after={"subject": subject, "objects": classified})  # fmt: skip
     return True
 
 
