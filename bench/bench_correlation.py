@@ -41,7 +41,7 @@ from defpact.core.seed import seed_demo, seed_reference
 from defpact.core.sessions import principal_of
 from defpact.core.store import UserRepository
 from defpact.tables import load_all_tables
-from defpact.threats.correlation.keys import ip_key, value_key
+from defpact.threats.correlation.keys import ip_key, prefix_of, value_key
 from defpact.threats.correlation.normalise import Kind, Observable
 from defpact.threats.correlation.service import lookup
 from defpact.threats.correlation.store import OBSERVABLES
@@ -78,7 +78,8 @@ def _rows(count: int, seed: int) -> Iterator[tuple[list[dict[str, Any]], list[Ob
             nation = rng.choice(NATIONS)
             batch.append({
                 "key": value_key(obs), "kind": obs.kind.value, "value": obs.value,
-                "ip_key": ip_key(obs), "collection_id": nation_collection_id(nation),
+                "ip_key": ip_key(obs), "prefix": prefix_of(obs),
+                "collection_id": nation_collection_id(nation),
                 "stix_id": f"indicator--{uuid.UUID(int=rng.getrandbits(128), version=4)}",
                 "object_type": "indicator", "version": 1, "date_added": made,
                 "suppressed": False, "originator": nation, "classification": rng.choice((0, 0, 1)),
@@ -216,7 +217,7 @@ def bench_memorystore(count: int, queries: int, tmp: Path) -> None:
     with _node(None, tmp / "ms") as node:
         rows = [{
             "key": value_key(Observable(Kind.IPV4, a)), "kind": "ipv4", "value": a,
-            "ip_key": ip_key(Observable(Kind.IPV4, a)),
+            "ip_key": ip_key(Observable(Kind.IPV4, a)), "prefix": None,
             "collection_id": nation_collection_id("XK"),
             "stix_id": f"ipv4-addr--{uuid.uuid4()}", "object_type": "ipv4-addr", "version": i,
             "date_added": i, "suppressed": False, "originator": "XK", "classification": 0,

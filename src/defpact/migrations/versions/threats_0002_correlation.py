@@ -40,6 +40,7 @@ def upgrade() -> None:
             sa.String(length=32).with_variant(sa.String(length=32, collation="C"), "postgresql"),
             nullable=True,
         ),
+        sa.Column("prefix", sa.Integer(), nullable=True),
         sa.Column("collection_id", sa.String(length=36), nullable=False),
         sa.Column("stix_id", sa.String(length=300), nullable=False),
         sa.Column("object_type", sa.String(length=250), nullable=False),
@@ -55,6 +56,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("threat_observables", schema=None) as batch_op:
         batch_op.create_index("ix_threat_observables_ip", ["kind", "ip_key"], unique=False)
+        batch_op.create_index("ix_threat_observables_prefix", ["kind", "prefix"], unique=False)
         batch_op.create_index("ix_threat_observables_key", ["key"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_threat_observables_originator"), ["originator"], unique=False
@@ -175,6 +177,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_threat_observables_stix_id")
         batch_op.drop_index(batch_op.f("ix_threat_observables_originator"))
         batch_op.drop_index("ix_threat_observables_key")
+        batch_op.drop_index("ix_threat_observables_prefix")
         batch_op.drop_index("ix_threat_observables_ip")
 
     op.drop_table("threat_observables")

@@ -35,10 +35,11 @@ from defpact.threats.correlation.keys import (
     address_range,
     containing_networks,
     ip_key,
+    prefix_of,
     value_key,
 )
 from defpact.threats.correlation.lists import active_matcher
-from defpact.threats.correlation.normalise import Kind, Observable
+from defpact.threats.correlation.normalise import IP_KINDS, Kind, Observable
 from defpact.threats.correlation.store import (
     ALERTS,
     CORRELATIONS,
@@ -158,6 +159,7 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def _observable_row(row: dict[str, Any], obs: Observable, suppressed: bool) -> dict[str, Any]:
     return {
         "key": value_key(obs), "kind": obs.kind.value, "value": obs.value, "ip_key": ip_key(obs),
+        "prefix": prefix_of(obs),
         "collection_id": row["collection_id"], "stix_id": row["stix_id"],
         "object_type": row["type"], "version": row["version"], "date_added": row["date_added"],
         "suppressed": suppressed, **{k: row[k] for k in _MARK},
@@ -187,8 +189,27 @@ class _Match:
     marking: Marking
 
 
-def _search_keys(obs: Observable) -> list[str]:
-    return [value_key(obs)] + [value_key(net) for net in containing_networks(obs)]
+def _search_keys(obs: Observable, prefixes: dict[str, frozenset[int]]) -> list[str]:
+    """The value's key and those of the indexed ranges that could contain it."""
+    family = "ipv4-net" if obs.kind in (Kind.IPV4, Kind.IPV4_NET) else "ipv6-net"
+    around = containing_networks(obs, prefixes.get(family, frozenset()))
+    return [value_key(obs)] + [value_key(net) for net in around]
+
+
+def _indexed_prefixes(session: Session) -> dict[str, frozenset[int]]:
+    """Prefix lengths of the indexed ranges, per family: an address is looked up only under
+    the ranges that exist (one small index scan per envelope instead of 16 or 96 keys each)."""
+    stmt = (
+        select(_O.c.kind, _O.c.prefix)
+        .where(
+            _O.c.kind.in_([Kind.IPV4_NET.value, Kind.IPV6_NET.value]), _O.c.suppressed.is_(False)
+        )
+        .distinct()
+    )
+    found: dict[str, set[int]] = {}
+    for kind, prefix in session.execute(stmt):
+        found.setdefault(kind, set()).add(prefix)
+    return {kind: frozenset(p) for kind, p in found.items()}
 
 
 def _matches(
@@ -196,8 +217,9 @@ def _matches(
 ) -> dict[int, list[_Match]]:
     """Indexed, unsuppressed values matching each new one (older rows only)."""
     wanted: dict[str, list[_New]] = {}
+    prefixes = _indexed_prefixes(session) if any(i.obs.kind in IP_KINDS for i in fresh) else {}
     for item in fresh:
-        for key in _search_keys(item.obs):
+        for key in _search_keys(item.obs, prefixes):
             wanted.setdefault(key, []).append(item)
     columns = (_O.c.id, _O.c.key, _O.c.kind, _O.c.ip_key, _O.c.stix_id, _O.c.value,
                *(_O.c[k] for k in _MARK))  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from defpact.threats.correlation.normalise import Kind, Observable
@@ -28,6 +29,7 @@ __all__ = [
     "address_range",
     "containing_networks",
     "ip_key",
+    "prefix_of",
     "value_key",
 ]
 
@@ -50,20 +52,40 @@ def ip_key(obs: Observable) -> str | None:
     return None
 
 
-def containing_networks(obs: Observable) -> list[Observable]:
-    """The ranges (within the containment rule) that contain an address or a narrower range."""
-    if obs.kind in (Kind.IPV4, Kind.IPV6):
-        net = ipaddress.ip_network(obs.value)
-    elif obs.kind in (Kind.IPV4_NET, Kind.IPV6_NET):
-        net = ipaddress.ip_network(obs.value)
-    else:
+def _dotted(number: int) -> str:
+    return f"{number >> 24}.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255}"
+
+
+def prefix_of(obs: Observable) -> int | None:
+    """The prefix length of a range, None for anything else."""
+    if obs.kind in (Kind.IPV4_NET, Kind.IPV6_NET):
+        return int(obs.value.rsplit("/", 1)[1])
+    return None
+
+
+def containing_networks(
+    obs: Observable, prefixes: Collection[int] | None = None
+) -> list[Observable]:
+    """The ranges (within the containment rule) that contain an address or a narrower range;
+    only those of the given prefix lengths when ``prefixes`` is given."""
+    if obs.kind not in (Kind.IPV4, Kind.IPV6, Kind.IPV4_NET, Kind.IPV6_NET):
         return []
-    v4 = net.version == 4
-    floor = MIN_PREFIX_V4 if v4 else MIN_PREFIX_V6
-    kind = Kind.IPV4_NET if v4 else Kind.IPV6_NET
+    net = ipaddress.ip_network(obs.value)
+    start = int(net.network_address)
+    floor = MIN_PREFIX_V4 if net.version == 4 else MIN_PREFIX_V6
+    lengths = [p for p in range(floor, net.prefixlen) if prefixes is None or p in prefixes]
+    if net.version == 4:
+        return [
+            Observable(Kind.IPV4_NET, f"{_dotted(start & (0xFFFFFFFF << (32 - p)))}/{p}")
+            for p in lengths
+        ]
+    ones = (1 << 128) - 1
     return [
-        Observable(kind, net.supernet(new_prefix=prefix).compressed)
-        for prefix in range(floor, net.prefixlen)
+        Observable(
+            Kind.IPV6_NET,
+            f"{ipaddress.IPv6Address(start & (ones << (128 - p)) & ones).compressed}/{p}",
+        )
+        for p in lengths
     ]
 
 

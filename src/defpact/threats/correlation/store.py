@@ -61,6 +61,7 @@ class ObservableRow(MarkedMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(Text)
     ip_key: Mapped[str | None] = mapped_column(_HexKey)
+    prefix: Mapped[int | None] = mapped_column(Integer)  # of a range; None otherwise
     collection_id: Mapped[str] = mapped_column(String(36))
     stix_id: Mapped[str] = mapped_column(String(300))
     object_type: Mapped[str] = mapped_column(String(250))
@@ -72,6 +73,7 @@ class ObservableRow(MarkedMixin, Base):
         Index("ix_threat_observables_key", "key"),
         Index("ix_threat_observables_stix_id", "stix_id"),
         Index("ix_threat_observables_ip", "kind", "ip_key"),
+        Index("ix_threat_observables_prefix", "kind", "prefix"),
     )
 
 

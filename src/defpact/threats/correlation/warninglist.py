@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -190,6 +191,12 @@ class _Ranges:
         return i >= 0 and self.ends[i] >= last
 
 
+@lru_cache(maxsize=65536)
+def _span(value: str) -> tuple[int, int, int]:
+    net = ipaddress.ip_network(value)
+    return net.version, int(net.network_address), int(net.broadcast_address)
+
+
 class _ListMatcher:
     def __init__(self, wl: Warninglist) -> None:
         self.name = wl.name
@@ -248,9 +255,8 @@ class _ListMatcher:
     def _in_ranges(self, obs: Observable) -> bool:
         if obs.kind not in IP_KINDS:
             return False
-        net = ipaddress.ip_network(obs.value)
-        ranges = self.v4 if net.version == 4 else self.v6
-        return ranges.covers(int(net.network_address), int(net.broadcast_address))
+        version, first, last = _span(obs.value)
+        return (self.v4 if version == 4 else self.v6).covers(first, last)
 
 
 class Matcher:
