@@ -28,6 +28,7 @@ from defpact.governance import web as governance_web
 from defpact.procurement import api as procurement_api
 from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
+from defpact.threats.correlation import api as correlation_api
 from defpact.threats.hub import api as hub_api
 from defpact.threats.hub import web as hub_web
 from defpact.threats.intel import api as intel_api
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(federation_feed.router)  # before /taxii2/{api_root}/ routes
     app.include_router(taxii_api.router)
     install_taxii_handlers(app)
+    app.include_router(correlation_api.router)
     app.include_router(governance_api.router)
     app.include_router(governance_web.router)
     app.include_router(intel_api.router)

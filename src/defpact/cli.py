@@ -17,6 +17,7 @@ from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
+from defpact.threats.correlation.cli import threats_app as correlation_app
 from defpact.threats.disinfo.cli import app as disinfo_app
 from defpact.threats.hub.cli import threats_app
 from defpact.threats.hub.seed import seed_hub_demo
@@ -41,10 +42,13 @@ app.add_typer(core_cli.token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(intel_app, name="intel")
 app.add_typer(disinfo_app, name="disinfo")
+# one `threats` group: the hub's commands and the correlation commands
+threats_app.registered_commands.extend(correlation_app.registered_commands)
+threats_app.registered_groups.extend(correlation_app.registered_groups)
+app.add_typer(threats_app, name="threats")
 app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
-app.add_typer(threats_app, name="threats")
 app.add_typer(federation_app, name="federation")
 
 

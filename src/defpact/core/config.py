@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # (comma-separated codes; the default is the shared node of the founding members).
     node_id: str = Field(default="", max_length=64, pattern="^[A-Za-z0-9._-]*$")
     node_nations: str = "XK,AL,HR"
+    # Threat correlation: a value matching more objects than this stops correlating (flagged).
+    correlation_cap: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

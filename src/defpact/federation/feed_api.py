@@ -20,7 +20,7 @@ from defpact.core.errors import NotFound
 from defpact.federation.feed import FEED_COLLECTION_ID, export_page, inbound_peer
 from defpact.federation.identity import NodeIdentity, ensure_node_identity, page_message, sign_page
 from defpact.threats.stix.stamps import format_date_added, parse_timestamp
-from defpact.threats.taxii.api import error_responses
+from defpact.threats.taxii.api import TaxiiResponse, error_responses
 from defpact.threats.taxii.errors import TAXII_MEDIA_TYPE, TaxiiError, TaxiiRoute
 from defpact.threats.taxii.params import check_accept
 
@@ -60,7 +60,9 @@ def _collection() -> dict[str, Any]:
 
 
 @router.get("/", include_in_schema=False)
-@router.get("", summary="Federation API root", responses=error_responses(403))
+@router.get(
+    "", summary="Federation API root", responses=error_responses(403), response_class=TaxiiResponse
+)
 def api_root(actor: ActorDep, uow: UowDep) -> Response:
     _peer_only(actor, uow)
     return _taxii({
@@ -75,7 +77,12 @@ def _peer_only(actor: Any, uow: Any) -> None:
         inbound_peer(uow.session, actor.principal)
 
 
-@router.get("/collections/", summary="Federation collections", responses=error_responses(403))
+@router.get(
+    "/collections/",
+    summary="Federation collections",
+    responses=error_responses(403),
+    response_class=TaxiiResponse,
+)
 def collections(actor: ActorDep, uow: UowDep) -> Response:
     _peer_only(actor, uow)
     return _taxii({"collections": [_collection()]})
@@ -98,6 +105,7 @@ def _params(request: Request) -> tuple[str, int, int]:
     "/collections/{collection_id}/objects/",
     summary="Federation feed page",
     responses=error_responses(403, 404),
+    response_class=TaxiiResponse,
 )
 def objects(collection_id: str, request: Request, actor: ActorDep, uow: UowDep) -> Response:
     if collection_id != FEED_COLLECTION_ID:

@@ -33,6 +33,7 @@ from defpact.core.marking import TLP, Marking, can_read, marking_problem
 from defpact.core.releasability import decode_release, encode_release
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
+from defpact.threats.correlation.index import index_added
 from defpact.threats.stix.collections import CollectionInfo, collection_for
 from defpact.threats.stix.marking import (
     TLP_BY_MARKING_ID,
@@ -297,6 +298,7 @@ def add_objects(
         journal_added(session, batch.rows)
         mark_superseded(session, batch.newest)
         register_markings(session, batch.markings)
+        index_added(session, batch.rows)
         if batch.rows:
             clock.last_date_added = batch.rows[-1]["date_added"]
         status = _save_status(session, principal, info, requested, batch)

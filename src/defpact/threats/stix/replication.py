@@ -25,6 +25,7 @@ from defpact.core.changes import Change, record_changes
 from defpact.core.identity import Clearance
 from defpact.core.marking import TLP, Marking
 from defpact.core.releasability import decode_release, encode_release
+from defpact.threats.correlation.index import forget_deleted, index_added
 from defpact.threats.stix.collections import nation_collection_id
 from defpact.threats.stix.refs import index_refs
 from defpact.threats.stix.stamps import now_us
@@ -161,6 +162,7 @@ def put_replicas(session: Session, replicas: Sequence[Replica]) -> int:
         stamp += 1
     insert_objects(session, rows)
     index_refs(session, rows)
+    index_added(session, rows)  # replicas correlate with local objects like any other
     mark_superseded(session, [(r["stix_id"], r["version"]) for r in rows])
     if rows:
         clock.last_date_added = rows[-1]["date_added"]
@@ -191,6 +193,13 @@ def _register_definitions(session: Session, replicas: Sequence[Replica]) -> None
 
 def drop_replica(session: Session, stix_id: str, originator: str) -> int:
     """Delete every version of a replica; returns how many rows went."""
+    home = nation_collection_id(originator)
+    versions = session.scalars(
+        select(_O.c.version).where(
+            _O.c.collection_id == home, _O.c.stix_id == stix_id, _O.c.originator == originator
+        )
+    ).all()
+    forget_deleted(session, home, stix_id, list(versions))
     stmt = delete(_O).where(
         _O.c.collection_id == nation_collection_id(originator),
         _O.c.stix_id == stix_id,

@@ -22,6 +22,7 @@ from defpact.core.errors import NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
+from defpact.threats.correlation.index import forget_deleted
 from defpact.threats.stix import reads
 from defpact.threats.stix.collections import (
     CollectionInfo,
@@ -257,6 +258,7 @@ def delete_object(
             raise PermissionDenied("only the nation that added an object may delete it")
         session.execute(delete(StixObjectRow).where(StixObjectRow.pk.in_([r.pk for r in rows])))
         journal_deleted(session, stix_id, principal.nation)
+        forget_deleted(session, info.id, stix_id, [r.version for r in rows])
         record_event(
             session, actor, "taxii.objects.delete", "taxii_collection", info.id,
             object_nation=principal.nation,

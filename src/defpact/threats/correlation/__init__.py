@@ -1,0 +1,1 @@
+"""Cross-nation correlation of observable values, alerts, warninglists and sightings."""
