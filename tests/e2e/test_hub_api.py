@@ -262,3 +262,34 @@ def test_demo_seed_is_created_once_and_marked(node: Node, hub: ApiClient) -> Non
     hr_scan = {("HR", "incident")}
     assert hr_scan <= set(_summary(hub, "al.analyst"))
     assert not hr_scan & set(_summary(hub, "xk.analyst"))
+
+
+def test_web_alerts_lookup_and_correlations(hub: ApiClient) -> None:
+    shared = {"kind": "ipv4-addr", "value": "45.77.12.34"}
+    pact = {"classification": "UNCLASSIFIED", "releasable_to": ["PACT"], "tlp": "GREEN"}
+    first = hub.post("/api/threats/reports/incidents", headers=basic("xk.analyst"),
+                     json=_incident(observables=[shared], marking=pact))  # fmt: skip
+    second = hub.post("/api/threats/reports/incidents", headers=basic("al.analyst"),
+                      json=_incident(title="Same C2 seen in Tirana", observables=[shared],
+                                     marking=pact))  # fmt: skip
+    assert first.status_code == second.status_code == 201
+    _login(hub, "hr.analyst")
+    board = hub.get("/threats")
+    assert "Open alerts for HR" in board.text and "45.77.12.34" in board.text
+    ack = re.search(r'action="/threats/alerts/(\d+)/acknowledge"', board.text)
+    assert ack
+    done = hub.post(f"/threats/alerts/{ack.group(1)}/acknowledge",
+                    data={"csrf_token": _csrf(board.text)})  # fmt: skip
+    assert done.status_code == 303
+    assert f"/threats/alerts/{ack.group(1)}/acknowledge" not in hub.get("/threats").text
+    lookup = hub.get("/threats/lookup", params={"value": "45.77.12.0/24"})
+    assert lookup.status_code == 200
+    # both nations' indicators hold the address (a range lookup contains it)
+    assert lookup.text.count('href="/threats/objects/indicator--') == 2
+    bad = hub.get("/threats/lookup", params={"value": "not a value at all !"})
+    assert bad.status_code == 422 and "value" in bad.text
+    page = hub.get(f"/threats/objects/{second.json()['id']}")
+    assert page.status_code == 200
+    indicator = next(i for i in second.json()["object_ids"] if i.startswith("indicator--"))
+    with_corr = hub.get(f"/threats/objects/{indicator}")
+    assert "Correlations with other nations" in with_corr.text and "XK" in with_corr.text

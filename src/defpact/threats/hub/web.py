@@ -28,6 +28,9 @@ from defpact.core.webkit import (
     register_nav,
     render,
 )
+from defpact.threats.correlation import service as correlation
+from defpact.threats.correlation.service import AlertState
+from defpact.threats.correlation.sightings import sighting_summary
 from defpact.threats.hub import service
 from defpact.threats.hub.disarm import ATTRIBUTION, group_by_tactic
 from defpact.threats.hub.graph import relationship_svg
@@ -94,13 +97,52 @@ def _codes(text: str) -> tuple[str, ...]:
 
 @router.get("/threats", response_class=HTMLResponse)
 def board_page(request: Request, session: WebUser, uow: UowDep) -> Response:
-    result = service.board(uow, Actor.of(session.principal))
+    actor = Actor.of(session.principal)
+    result = service.board(uow, actor)
+    alerts = correlation.list_alerts(uow, actor, AlertState.OPEN, limit=25)
     nations = sorted({o for o, _, _ in result.summary})
     types = sorted({t for _, t, _ in result.summary})
     counts = {(o, t): n for o, t, n in result.summary}
     return render(
         request, "threats_board.html", session, board=result, banner=banner,
         nations=nations, types=types, counts=counts, can_write=_can_write(session),
+        alerts=alerts,
+    )  # fmt: skip
+
+
+@router.post("/threats/alerts/{alert_id}/acknowledge")
+def acknowledge_submit(
+    request: Request,
+    alert_id: int,
+    session: WebUser,
+    uow: UowDep,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    try:
+        check_csrf(session, csrf_token, request)
+        correlation.acknowledge_alert(uow, Actor.of(session.principal), alert_id)
+    except DefpactError as exc:
+        return render(request, "error.html", session, message=exc.detail, status_code=exc.status)
+    return RedirectResponse("/threats", status_code=303)
+
+
+@router.get("/threats/lookup", response_class=HTMLResponse)
+def lookup_page(
+    request: Request,
+    session: WebUser,
+    uow: UowDep,
+    value: Annotated[str, Query(max_length=4096)] = "",
+) -> Response:
+    result, error = None, None
+    if value.strip():
+        try:
+            obs = correlation.parse_value(value.strip())
+            result = correlation.lookup(uow, Actor.of(session.principal), obs)
+        except DefpactError as exc:
+            error = error_message(exc)
+    return render(
+        request, "threats_lookup.html", session, value=value, result=result, error=error,
+        banner=banner, status_code=422 if error else 200,
     )  # fmt: skip
 
 
@@ -117,10 +159,14 @@ def object_page(request: Request, stix_id: str, session: WebUser, uow: UowDep) -
     )
     names = {n.stix_id: n for n in view.neighbours}
     names[view.item.stix_id] = view.item
+    actor = Actor.of(session.principal)
+    correlations = correlation.correlations_for(uow, actor, view.item.stix_id)
+    sightings = sighting_summary(uow, actor, view.item.stix_id)
     return render(
         request, "threats_object.html", session, view=view, banner=banner(view.item.marking),
         graph=Markup(svg),  # noqa: S704 - built by relationship_svg, every text escaped
         pretty=json.dumps(view.obj, indent=2, ensure_ascii=False), names=names,
+        correlations=correlations, sightings=sightings, marking_banner=banner,
     )  # fmt: skip
 
 
