@@ -146,8 +146,14 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(SIGHTINGS), sightings)
     if not observables:
         return
-    stmt = insert(_O).returning(_O.c.id, sort_by_parameter_order=True)
-    new_ids = list(session.scalars(stmt, observables))
+    # Ids are assigned here, in one multi-row INSERT: every writer of the index holds the STIX
+    # store's clock lock (add, delete, replicas), so max(id) cannot move under us; INSERT ...
+    # RETURNING in parameter order would run one statement per row on SQLite.
+    start = (session.scalar(select(func.max(_O.c.id))) or 0) + 1
+    for offset, row_values in enumerate(observables):
+        row_values["id"] = start + offset
+    session.execute(insert(_O), observables)
+    new_ids = [int(o["id"]) for o in observables]
     fresh = [
         _New(i, Observable(Kind(o["kind"]), o["value"]), o["key"], o["stix_id"], _marking(o))
         for i, o in zip(new_ids, observables, strict=True)

@@ -45,7 +45,10 @@ def value_key(obs: Observable) -> str:
 def ip_key(obs: Observable) -> str | None:
     """Fixed-width hex of an address, or of a range's network address (8 digits IPv4, 32
     IPv6); None for other kinds."""
-    if obs.kind in (Kind.IPV4, Kind.IPV4_NET):
+    if obs.kind is Kind.IPV4:  # already canonical dotted quad: no ipaddress objects needed
+        a, b, c, d = (int(part) for part in obs.value.split("."))
+        return f"{(a << 24) | (b << 16) | (c << 8) | d:08x}"
+    if obs.kind is Kind.IPV4_NET:
         return f"{int(ipaddress.IPv4Network(obs.value).network_address):08x}"
     if obs.kind in (Kind.IPV6, Kind.IPV6_NET):
         return f"{int(ipaddress.IPv6Network(obs.value).network_address):032x}"

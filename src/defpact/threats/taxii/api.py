@@ -282,7 +282,30 @@ async def add_objects(
     check_content_type(request)
     objects = await read_envelope(request, _max_length(request))
     info = await run_in_threadpool(service.add_objects, uow, actor, collection_id, objects)
-    return _resource(_status(info), status=202)
+    return _taxii(_status_json(info), 202)
+
+
+def _status_json(info: service.StatusInfo) -> str:
+    """The status resource as :func:`_status` serialises it, built without a model per entry
+    (an envelope of thousands of objects answers with thousands of successes)."""
+
+    def details(items: tuple[service.StatusDetail, ...]) -> list[dict[str, str]] | None:
+        out = [
+            {"id": d.stix_id, "version": d.version, "message": d.message}
+            if d.message is not None
+            else {"id": d.stix_id, "version": d.version}
+            for d in items
+        ]
+        return out or None
+
+    body: dict[str, Any] = {
+        "id": info.id, "status": info.status,
+        "request_timestamp": format_date_added(info.request_timestamp),
+        "total_count": info.total_count, "success_count": info.success_count,
+        "successes": details(info.successes), "failure_count": info.failure_count,
+        "failures": details(info.failures), "pending_count": info.pending_count,
+    }  # fmt: skip
+    return json.dumps({k: v for k, v in body.items() if v is not None}, separators=(",", ":"))
 
 
 @_route(_OBJECT, "GET", EnvelopeOut,
