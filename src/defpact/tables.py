@@ -6,6 +6,7 @@ import defpact.core.audit  # noqa: F401
 import defpact.core.store  # noqa: F401
 import defpact.governance.store  # noqa: F401
 import defpact.procurement.store  # noqa: F401
+import defpact.threats.disinfo.store  # noqa: F401
 import defpact.threats.intel.store  # noqa: F401
 import defpact.threats.stix.store  # noqa: F401
 
