@@ -15,7 +15,7 @@ from defpact.governance.cli import app as governance_app
 from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
-from defpact.threats.disinfo.cli import app as disinfo_app
+from defpact.threats.disinfo.cli_platform import app as disinfo_app
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
 from defpact.training.cli import app as training_app
