@@ -26,6 +26,7 @@ from defpact.procurement import api as procurement_api
 from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
 from defpact.threats.disinfo import api as disinfo_api
+from defpact.threats.disinfo import web as disinfo_web
 from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(governance_api.router)
     app.include_router(governance_web.router)
     app.include_router(disinfo_api.router)
+    app.include_router(disinfo_web.router)
     app.include_router(intel_api.router)
     app.include_router(intel_web.router)
     app.include_router(procurement_api.router)
