@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from access_matrix import AccessMatrix, Caller, Route
+from defpact.core.identity import Clearance, Principal, Role
+from defpact.core.marking import TLP, Marking
 from defpact.core.runtime import Node
 from defpact.threats.stix import service as stix_service
 from defpact.threats.stix.collections import nation_collection_id
@@ -259,3 +262,61 @@ def test_publish_refuses_a_marking_wider_than_its_sources(
     ok = {"name": "x", "marking": {"releasable_to": ["AL"], "tlp": "AMBER"}}
     assert client.post(url, headers=basic("xk.analyst"), json=ok).status_code == 201
     assert client.post(url, headers=basic("al.analyst"), json=ok).status_code == 404
+
+
+DEMO_PRINCIPALS = {
+    f"{n.lower()}.{r}": (n, c, roles)
+    for n in ("XK", "AL", "HR")
+    for r, c, roles in (
+        ("admin", Clearance.CONFIDENTIAL, {Role.ADMIN, Role.OBSERVER}),
+        ("training", Clearance.RESTRICTED, {Role.TRAINING}),
+        ("analyst", Clearance.SECRET, {Role.ANALYST, Role.INTEL}),
+    )
+}
+
+
+class TestDisinfoAccessMatrix(AccessMatrix):
+    MARKINGS = {
+        "pact-unclass": ("UNCLASSIFIED", ["PACT"], "GREEN"),
+        "pact-restricted-red": ("RESTRICTED", ["PACT"], "RED"),
+        "al-confidential": ("CONFIDENTIAL", ["AL"], "AMBER"),
+        "xk-only-secret": ("SECRET", [], "AMBER"),
+    }
+
+    def test_matrix(self, client: ApiClient, tmp_path: Path) -> None:
+        path = tmp_path / "few.csv"
+        path.write_text(
+            "id,account,platform,published_at,text,urls\n"
+            "p1,u1,x,2025-03-04T09:12:05Z,hello,\n", encoding="utf-8"
+        )  # fmt: skip
+        batches: dict[str, tuple[Any, Marking]] = {}
+        for name, (level, release, tlp) in self.MARKINGS.items():
+            # an empty releasable_to value: the originator only (absent: PACT)
+            fields: dict[str, Any] = {"classification": level, "tlp": tlp,
+                                      "releasable_to": release or [""]}  # fmt: skip
+            batch = _upload(client, "xk.analyst", World(path, {}, []), **fields)
+            marking = Marking("XK", Clearance[level], frozenset(release), TLP(tlp))
+            batches[name] = (batch["id"], marking)
+        run = client.post("/api/disinfo/runs", headers=basic("xk.analyst"), json={}).json()
+        run_marking = Marking("XK", Clearance.SECRET, frozenset(), TLP.RED)
+        assert run["marking"]["classification"] == "SECRET" and run["marking"]["tlp"] == "RED"
+        callers = [Caller(None, None)] + [
+            Caller(u, Principal(0, u, n, frozenset(roles), c))
+            for u, (n, c, roles) in DEMO_PRINCIPALS.items()
+        ]
+
+        def get_expect(c: Caller, _m: Marking, readable: bool) -> int:
+            return 401 if c.principal is None else (200 if readable else 404)
+
+        members = frozenset({"XK", "AL", "HR"})
+        batch_route = Route(
+            "GET batch", lambda cl, h, i: cl.get(f"/api/disinfo/batches/{i}", headers=h), get_expect
+        )
+        run_route = Route(
+            "GET run", lambda cl, h, i: cl.get(f"/api/disinfo/runs/{i}", headers=h), get_expect
+        )
+        checked = self.run_matrix(client, callers, batches, [batch_route], members)
+        checked += self.run_matrix(
+            client, callers, {"run": (run["id"], run_marking)}, [run_route], members
+        )
+        assert checked == len(callers) * (len(batches) + 1)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from defpact.core.audit import record_event
@@ -28,7 +28,7 @@ from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.disinfo.posts import InputFormatError, Post, read_posts
 from defpact.threats.disinfo.records import Batch
-from defpact.threats.disinfo.store import BatchRow, PostRow
+from defpact.threats.disinfo.store import BatchRow, insert_posts
 
 __all__ = [
     "WRITER_ROLES",
@@ -123,13 +123,13 @@ def _store_posts(
             continue
         chunk.append(_row(post, batch.id))
         if len(chunk) >= _CHUNK:
-            session.execute(insert(PostRow), chunk)
+            insert_posts(session, chunk)
             stored += len(chunk)
             chunk = []
             if progress is not None:
                 progress(stored)
     if chunk:
-        session.execute(insert(PostRow), chunk)
+        insert_posts(session, chunk)
         stored += len(chunk)
     if progress is not None:
         progress(stored)
