@@ -11,6 +11,7 @@ goes through ``visible_to`` on the batch, so what a caller may not see does not 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,16 +48,18 @@ _LIMITS = {"id": 200, "account": 200, "platform": 40, "reply_to": 200, "reshare_
 IngestProgress = Callable[[int], None]
 
 
+@dataclass(frozen=True, slots=True)
 class Upload:
     """A file to ingest: a path, or a binary stream with its file name (format from the name
-    unless ``fmt`` is given)."""
+    unless ``fmt`` is given); the stored name is the last path part, at most 255 characters."""
 
-    def __init__(
-        self, source: str | Path | IO[bytes], filename: str, fmt: str | None = None
-    ) -> None:
-        self.source = source
-        self.filename = Path(filename).name[:255] or "upload"
-        self.fmt = fmt
+    source: str | Path | IO[bytes]
+    name: str
+    fmt: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return Path(self.name).name[:255] or "upload"
 
 
 def _to_domain(row: BatchRow) -> Batch:

@@ -9,6 +9,7 @@ must obey the release rule of :mod:`.publishing` against every batch behind the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy import select
@@ -35,11 +36,11 @@ _DUPLICATE = "an object with this id and version is already in the collection"
 _SHARED_TYPES = ("user-account--", "marking-definition--")
 
 
+@dataclass(frozen=True, slots=True)
 class Published:
-    def __init__(self, stix_id: str, collection_id: str, objects: int) -> None:
-        self.stix_id = stix_id
-        self.collection_id = collection_id
-        self.objects = objects
+    stix_id: str
+    collection_id: str
+    objects: int
 
 
 class _Joined(UnitOfWork):
