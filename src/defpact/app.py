@@ -27,8 +27,12 @@ from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
 from defpact.threats.disinfo import api as disinfo_api
 from defpact.threats.disinfo import web as disinfo_web
+from defpact.threats.hub import api as hub_api
+from defpact.threats.hub import web as hub_web
 from defpact.threats.intel import api as intel_api
 from defpact.threats.intel import web as intel_web
+from defpact.threats.taxii import api as taxii_api
+from defpact.threats.taxii.errors import install_taxii_handlers
 
 __all__ = ["create_app"]
 
@@ -70,12 +74,16 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(core_api.router)
     app.include_router(audit_api.router)
     app.include_router(core_web.router)
+    app.include_router(taxii_api.router)
+    install_taxii_handlers(app)
     app.include_router(governance_api.router)
     app.include_router(governance_web.router)
     app.include_router(disinfo_api.router)
     app.include_router(disinfo_web.router)
     app.include_router(intel_api.router)
     app.include_router(intel_web.router)
+    app.include_router(hub_api.router)
+    app.include_router(hub_web.router)
     app.include_router(procurement_api.router)
     app.include_router(procurement_web.router)
     return app

@@ -16,8 +16,11 @@ from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.disinfo.cli_platform import app as disinfo_app
+from defpact.threats.hub.cli import threats_app
+from defpact.threats.hub.seed import seed_hub_demo
 from defpact.threats.intel.cli import intel_app
 from defpact.threats.intel.seed import seed_intel_demo
+from defpact.threats.stix.service import seed_threats
 from defpact.training.cli import app as training_app
 
 __all__ = ["app", "main"]
@@ -38,6 +41,7 @@ app.add_typer(disinfo_app, name="disinfo")
 app.add_typer(training_app, name="training")
 app.add_typer(governance_app, name="governance")
 app.add_typer(procurement_app, name="procurement")
+app.add_typer(threats_app, name="threats")
 
 
 @app.command()
@@ -45,9 +49,16 @@ def init() -> None:
     """Create var/, the secret and audit keys and the schema; found the pact on first run."""
     founded = core_cli.init_node()
     settings = get_settings()
+    node = core_cli.open_node()
+    try:
+        collections = seed_threats(node.uow())
+    finally:
+        node.dispose()
     typer.echo(f"node initialised: database {redact_url(settings.database_url)}")
     if founded:
         typer.echo("the pact was founded: XK, AL and HR are members since 2025-03-18")
+    if collections:
+        typer.echo(f"created {collections} TAXII collections at /taxii2/")
 
 
 @app.command()
@@ -63,6 +74,11 @@ def demo() -> None:
             typer.echo("created the procurement catalogue, requirements and budgets")
         if seed_governance_demo(node.uow()):
             typer.echo("created the governance story (Tirana meeting, guide, accession request)")
+        disarm, threat_reports = seed_hub_demo(node.uow())
+        if disarm:
+            typer.echo(f"imported the DISARM framework ({disarm} STIX objects)")
+        if threat_reports:
+            typer.echo(f"created {threat_reports} demo threat reports (STIX, served over TAXII)")
     finally:
         node.dispose()
 

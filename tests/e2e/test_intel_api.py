@@ -176,6 +176,25 @@ def test_restricted_reads_are_audited(client: ApiClient) -> None:
     assert reads[-1]["object_id"] == str(report["id"])
 
 
+def test_listing_restricted_reports_is_audited_and_unclassified_is_not(client: ApiClient) -> None:
+    restricted = _create(client, "xk.analyst", classification="RESTRICTED")
+    _create(client, "xk.analyst", classification="UNCLASSIFIED")
+
+    def listings() -> list[dict[str, object]]:
+        events = client.get(
+            "/api/audit/events", params={"limit": 1000}, headers=basic("hr.admin")
+        ).json()
+        return [e["event"] for e in events if e["event"]["action"] == "intel_report.list"]
+
+    client.get("/api/intel/reports", headers=basic("hr.analyst"))
+    shown = listings()
+    assert len(shown) == 1 and shown[0]["actor_name"] == "hr.analyst"
+    assert shown[0]["after"] == {"reports": [restricted["id"]]}
+    client.get("/api/intel/reports", params={"classification": "UNCLASSIFIED"},
+               headers=basic("hr.analyst"))  # fmt: skip
+    assert len(listings()) == 1
+
+
 class TestIntelAccessMatrix(AccessMatrix):
     MARKINGS = {
         "pact-unclass": {

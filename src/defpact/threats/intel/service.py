@@ -202,7 +202,16 @@ def list_reports(uow: UnitOfWork, principal: Principal, f: ReportFilter) -> Repo
         total = int(uow.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
         page = stmt.order_by(IntelReportRow.updated_at.desc(), IntelReportRow.id.desc())
         rows = uow.session.scalars(page.limit(f.limit).offset(f.offset)).all()
-        return ReportPage([_to_domain(r) for r in rows], total, f.limit, f.offset)
+        result = ReportPage([_to_domain(r) for r in rows], total, f.limit, f.offset)
+        # A listing shows titles and summaries: one event names the RESTRICTED+ reports shown.
+        classified = [r.id for r in rows if r.classification >= int(Clearance.RESTRICTED)]
+        if classified:
+            record_event(
+                uow.session, Actor.of(principal), "intel_report.list", "intel_report",
+                classified[0], object_nation=principal.nation, after={"reports": classified},
+            )  # fmt: skip
+            uow.commit()
+        return result
 
 
 def _load_visible(session: Session, principal: Principal, report_id: int) -> IntelReportRow:

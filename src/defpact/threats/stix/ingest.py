@@ -40,6 +40,7 @@ from defpact.threats.stix.marking import (
     MarkingError,
     resolve_object_marking,
 )
+from defpact.threats.stix.refs import index_refs
 from defpact.threats.stix.stamps import format_date_added, format_version, now_us
 from defpact.threats.stix.store import (
     StatusRow,
@@ -291,6 +292,7 @@ def add_objects(
         start = max(now_us(), clock.last_date_added + 1)
         batch = _build(session, principal, info, checked, start)
         insert_objects(session, batch.rows)
+        index_refs(session, batch.rows)
         mark_superseded(session, batch.newest)
         register_markings(session, batch.markings)
         if batch.rows:
