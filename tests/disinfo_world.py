@@ -13,7 +13,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["World", "make_world"]
+from defpact.core.context import Actor
+from defpact.core.runtime import Node
+from defpact.threats.hub import service as hub_service
+from defpact.threats.hub.disarm import read_disarm_file
+from defpact.threats.stix.service import seed_threats
+
+__all__ = ["World", "import_disarm", "make_world"]
+
+_DATA = Path(__file__).parent / "data"
 
 
 def _generator() -> ModuleType:
@@ -58,3 +66,11 @@ def make_world(
     gen.write_posts(rows, path, fmt)
     truth = {prefix + a: g for a, g in data.truth.items()}
     return World(path, truth, rows)
+
+
+def import_disarm(node: Node) -> None:
+    """Seed the TAXII collections and import the small DISARM framework of ``tests/data``."""
+    seed_threats(node.uow())
+    hub_service.import_disarm(
+        node.uow(), Actor.console("test"), read_disarm_file(_DATA / "disarm_mini.json")
+    )

@@ -16,7 +16,7 @@ from defpact.core.runtime import Node
 from defpact.threats.stix import service as stix_service
 from defpact.threats.stix.collections import nation_collection_id
 from defpact.threats.stix.query import ObjectFilter
-from disinfo_world import World, make_world
+from disinfo_world import World, import_disarm, make_world
 from support import ApiClient, basic
 
 
@@ -196,6 +196,7 @@ def test_runs_need_the_analyst_role_and_something_to_pool(client: ApiClient) -> 
 def test_publish_a_group_as_a_campaign_served_over_taxii(
     client: ApiClient, node: Node, worlds: tuple[World, World]
 ) -> None:
+    import_disarm(node)
     _, al = worlds
     _upload(client, "al.analyst", al)
     run = client.post("/api/disinfo/runs", headers=basic("al.analyst"), json={}).json()
@@ -203,23 +204,22 @@ def test_publish_a_group_as_a_campaign_served_over_taxii(
     body = {
         "name": "Operation Grijanje",
         "description": "Coordinated heating-price narrative",
-        "disarm": [{"id": "T0049", "name": "Flooding the information space"}],
+        "disarm": [{"id": "T0049", "name": "Flooding"}, {"id": "T0049.003", "name": "Bots"}],
         "marking": {"classification": "UNCLASSIFIED", "releasable_to": ["PACT"], "tlp": "GREEN"},
         "examples": 5,
     }
-    r = client.post(
-        f"/api/disinfo/groups/{group['id']}/publish", headers=basic("al.analyst"), json=body
-    )
+    url = f"/api/disinfo/groups/{group['id']}/publish"
+    r = client.post(url, headers=basic("al.analyst"), json=body)
     assert r.status_code == 201, r.text
     published = r.json()
     assert published["collection_id"] == nation_collection_id("AL")
-    again = client.post(
-        f"/api/disinfo/groups/{group['id']}/publish", headers=basic("al.analyst"), json=body
-    )
-    assert again.status_code == 409
+    assert client.post(url, headers=basic("al.analyst"), json=body).status_code == 409
     detail = client.get(f"/api/disinfo/groups/{group['id']}", headers=basic("al.analyst")).json()
     assert detail["group"]["campaign_stix_id"] == published["campaign_stix_id"]
-    assert detail["group"]["disarm"] == [{"id": "T0049", "name": "Flooding the information space"}]
+    assert detail["group"]["disarm"] == [
+        {"id": "T0049", "name": "Flood Information Space"},
+        {"id": "T0049.003", "name": "Bots Amplify via Automated Forwarding and Reposting"},
+    ]  # names from the imported framework
 
     from defpact.core.context import Actor
     from defpact.core.sessions import principal_of
@@ -230,16 +230,31 @@ def test_publish_a_group_as_a_campaign_served_over_taxii(
     page = stix_service.read_objects(
         node.uow(), Actor.of(hr), published["collection_id"], ObjectFilter()
     )
-    objects = [json.loads(raw) for raw in page.raws]
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for obj in objects:
+    for obj in (json.loads(raw) for raw in page.raws):
         by_type.setdefault(obj["type"], []).append(obj)
     assert [c["id"] for c in by_type["campaign"]] == [published["campaign_stix_id"]]
-    assert {u["user_id"] for u in by_type["user-account"]} == set(group["accounts"])
+    campaign = by_type["campaign"][0]
+    assert campaign["x_defpact_disarm_techniques"] == ["T0049", "T0049.003"]
+    assert {u["account_login"] for u in by_type["user-account"]} == set(group["accounts"])
     assert len(by_type["note"]) == 5
-    assert by_type["attack-pattern"][0]["external_references"][0]["external_id"] == "T0049"
-    kinds = {r["relationship_type"] for r in by_type["relationship"]}
-    assert kinds == {"related-to", "uses"}
+    assert {r["relationship_type"] for r in by_type["relationship"]} == {"uses", "related-to"}
+    assert "marking-definition" not in by_type  # registered, not shared as an object
+
+
+def test_publish_with_an_unknown_disarm_technique_stores_nothing(
+    client: ApiClient, node: Node, worlds: tuple[World, World]
+) -> None:
+    import_disarm(node)
+    _, al = worlds
+    _upload(client, "al.analyst", al)
+    run = client.post("/api/disinfo/runs", headers=basic("al.analyst"), json={}).json()
+    gid = run["groups"][0]["id"]
+    body = {"name": "x", "disarm": [{"id": "T9999", "name": "Nothing"}]}
+    r = client.post(f"/api/disinfo/groups/{gid}/publish", headers=basic("al.analyst"), json=body)
+    assert r.status_code == 422 and "T9999" in r.json()["detail"]
+    detail = client.get(f"/api/disinfo/groups/{gid}", headers=basic("al.analyst")).json()
+    assert detail["group"]["campaign_stix_id"] is None
 
 
 def test_publish_refuses_a_marking_wider_than_its_sources(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from disinfo_world import make_world
+from defpact.core.runtime import Node
+from disinfo_world import import_disarm, make_world
 from support import DEMO_PASSWORD, ApiClient
 
 
@@ -32,7 +33,8 @@ def _upload(client: ApiClient, path: Path, csrf: str, **fields: object) -> objec
         return client.post("/disinfo/batches", data=data, files={"file": (path.name, fh)})
 
 
-def test_upload_run_group_page_and_publish(client: ApiClient, tmp_path: Path) -> None:
+def test_upload_run_group_page_and_publish(client: ApiClient, node: Node, tmp_path: Path) -> None:
+    import_disarm(node)
     world = make_world(tmp_path, "al-", seed=5)
     html = _login(client, "al.analyst")
     assert 'href="/disinfo"' in html and "Upload a batch" in html
@@ -56,7 +58,9 @@ def test_upload_run_group_page_and_publish(client: ApiClient, tmp_path: Path) ->
     assert "<script" not in group.text
     assert "Publish as a campaign" in group.text
 
+    assert '<option value="T0049.003"' in group.text  # the DISARM picker
     form = {"name": "Operation Web", "description": "d", "disarm": "T0049 Flooding",
+            "technique": ["T0049.003"],
             "classification": "UNCLASSIFIED", "tlp": "GREEN", "releasable_to": ["PACT"],
             "examples": "3"}  # fmt: skip
     forged = client.post(f"{group_link.group(1)}/publish", data={**form, "csrf_token": "forged"})
@@ -67,7 +71,8 @@ def test_upload_run_group_page_and_publish(client: ApiClient, tmp_path: Path) ->
     done = client.post(f"{group_link.group(1)}/publish", data={**form, "csrf_token": csrf})
     assert done.status_code == 303
     published = client.get(group_link.group(1)).text
-    assert "campaign--" in published and "T0049 Flooding" in published
+    assert "campaign--" in published and "T0049 Flood Information Space" in published
+    assert "T0049.003 Bots Amplify" in published
     assert "Publish as a campaign" not in published
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from defpact.cli import app
 from defpact.core.config import Settings, reset_settings_cache
 from defpact.core.runtime import Node
-from disinfo_world import make_world
+from disinfo_world import import_disarm, make_world
 
 runner = CliRunner()
 
@@ -33,7 +33,8 @@ def _json(args: list[str]) -> dict[str, object]:
     return data
 
 
-def test_ingest_run_show_publish(cli_env: Settings, tmp_path: Path) -> None:
+def test_ingest_run_show_publish(cli_env: Settings, node: Node, tmp_path: Path) -> None:
+    import_disarm(node)
     xk = make_world(tmp_path, "xk-", seed=3, fmt="jsonl")
     al = make_world(tmp_path, "al-", seed=5)
     secret = _json(["disinfo", "ingest", str(xk.path), "--nation", "XK",
@@ -59,7 +60,7 @@ def test_ingest_run_show_publish(cli_env: Settings, tmp_path: Path) -> None:
     assert hidden.exit_code == 2 and "no detection run" in hidden.output
 
     flooding = "T0049 Flooding the information space"
-    pages = "T0007 Create inauthentic social media pages and groups"
+    pages = "T0049.003 Bots amplify"
     gid = str(groups[0]["id"])
     published = _json(["disinfo", "publish", gid, "--as", "al.analyst", "--name", "Operation Test",
                        "--disarm", flooding, "--disarm", pages])  # fmt: skip

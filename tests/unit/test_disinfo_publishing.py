@@ -11,15 +11,17 @@ from defpact.core.marking import PACT, TLP, Marking
 from defpact.threats.disinfo.charts import network, timeline
 from defpact.threats.disinfo.publishing import (
     CampaignDraft,
-    campaign_objects,
+    campaign_report,
     parse_disarm,
     release_problem,
 )
 from defpact.threats.disinfo.records import EvidencePost, GroupView, StoredGroup, group_view
+from defpact.threats.hub.reports import build_campaign, check_campaign
 from defpact.threats.stix.validate import ValidObject, validate_object
 
 MEMBERS = frozenset({"XK", "AL", "HR"})
 T0 = datetime(2025, 3, 4, 9, 12, tzinfo=UTC)
+PATTERN = "attack-pattern--6f3a2d4e-7b1c-4c8e-9a2f-0b1c2d3e4f50"
 
 
 def _m(origin: str, release: set[str], level: Clearance = Clearance.UNCLASSIFIED,
@@ -74,25 +76,25 @@ def _view() -> GroupView:
     return group_view(stored, _evidence(), False, _m("XK", set()))
 
 
-def test_campaign_objects_are_valid_stix_with_the_chosen_marking() -> None:
-    view = _view()
+def test_campaign_report_of_a_group_makes_valid_stix_with_the_chosen_marking() -> None:
     marking = _m("XK", {"AL"}, Clearance.RESTRICTED, TLP.AMBER)
     draft = CampaignDraft("Op", "desc", parse_disarm(["T0049 Flooding"]), marking, examples=2)
-    objects = campaign_objects(view, draft, T0)
-    checked = [validate_object(o) for o in objects]
-    assert all(isinstance(c, ValidObject) for c in checked), checked
-    types = [o["type"] for o in objects]
-    assert types.count("user-account") == 3 and types.count("note") == 2
-    assert types.count("attack-pattern") == 1 and types[0] == "marking-definition"
+    report = campaign_report(_view(), draft)
+    assert report.first_seen == T0 and report.last_seen == T0 + timedelta(seconds=28)
+    assert report.techniques == ("T0049",) and report.languages == ("sr-Cyrl",)
+    assert [(a.platform, a.login) for a in report.accounts] == [
+        ("telegram", "a1"), ("x", "a2"), ("x", "a3")
+    ]  # fmt: skip
+    # one example per account first, in time order, then the limit
+    assert [p.text for p in report.example_posts] == ["Влада крије истину <0>",
+                                                      "Влада крије истину <1>"]  # fmt: skip
+    assert report.example_posts[0].url == "https://bit.ly/3xYz"
+    checked = check_campaign(report, frozenset({"XK", "AL", "HR"}), {"T0049": PATTERN})
+    objects = build_campaign(checked, marking, T0, {"T0049": PATTERN})
+    results = [validate_object(o) for o in objects]
+    assert all(isinstance(r, ValidObject) for r in results), results
     refs = {tuple(o["object_marking_refs"]) for o in objects if o["type"] != "marking-definition"}
     assert len(refs) == 1 and objects[0]["id"] in next(iter(refs))
-    campaign = objects[1]
-    assert campaign["first_seen"] == "2025-03-04T09:12:00.000Z"
-    assert campaign["last_seen"] == "2025-03-04T09:12:28.000Z"
-    accounts = {o["user_id"]: o["account_type"] for o in objects if o["type"] == "user-account"}
-    assert accounts == {"a1": "telegram", "a2": "x", "a3": "x"}
-    notes = [o for o in objects if o["type"] == "note"]
-    assert {n["object_refs"][0] for n in notes} == {campaign["id"]}
 
 
 def test_group_view_recomputes_from_visible_evidence_and_withholds_the_score() -> None:

@@ -1,10 +1,12 @@
-"""Publishing a reviewed group as a STIX campaign in the analyst's national TAXII collection.
+"""Publishing a reviewed group as a campaign report of the hub, shared over TAXII.
 
-One transaction: the campaign's objects are added through the STIX store's own use case
-(:func:`stix.service.add_objects`, which validates every object, applies the marking and
-writes its audit event) inside this use case's transaction, then the group records the
-campaign, and the publication is audited; if anything fails, nothing is stored. The marking
-must obey the release rule of :mod:`.publishing` against every batch behind the group.
+One transaction: the group becomes the hub's campaign report (:func:`.publishing.
+campaign_report`), stored by the hub's own use case (``hub.service.submit_campaign``: checks
+the report and the DISARM techniques against the imported framework, registers the marking
+definition, adds the objects to the analyst's national TAXII collection with their audit
+event) inside this use case's transaction; then the group records the campaign and the
+publication is audited. If anything fails, nothing is stored. The marking must obey the
+release rule of :mod:`.publishing` against every batch behind the group.
 """
 
 from __future__ import annotations
@@ -23,17 +25,15 @@ from defpact.core.marking import marking_problem
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.disinfo.ingest_service import WRITER_ROLES
-from defpact.threats.disinfo.publishing import CampaignDraft, campaign_objects, release_problem
-from defpact.threats.disinfo.records import GroupView, group_view
+from defpact.threats.disinfo.publishing import CampaignDraft, campaign_report, release_problem
+from defpact.threats.disinfo.records import DisarmTechnique, GroupView, group_view
 from defpact.threats.disinfo.run_service import evidence_of, load_group, stored_group
 from defpact.threats.disinfo.store import BatchRow, GroupRow
+from defpact.threats.hub import service as hub_service
 from defpact.threats.stix import service as stix_service
 from defpact.threats.stix.collections import nation_collection_id
 
 __all__ = ["Published", "publish_group"]
-
-_DUPLICATE = "an object with this id and version is already in the collection"
-_SHARED_TYPES = ("user-account--", "marking-definition--")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +120,27 @@ def publish_group(uow: UnitOfWork, actor: Actor, group_id: int, draft: CampaignD
         view, batches = _reviewed(session, actor, group_id)
         if problem_text := release_problem(draft.marking, [b.marking for b in batches], members):
             raise InvalidInput(problem_text, field="marking")
-        objects = campaign_objects(view, draft, utcnow())
         collection_id = nation_collection_id(principal.nation)
         joined = _Joined(session)
         _ensure_collection(joined, actor, collection_id)
-        status = stix_service.add_objects(joined, actor, collection_id, objects)
-        failures = [
-            f for f in status.failures
-            if not (f.message == _DUPLICATE and f.stix_id.startswith(_SHARED_TYPES))
-        ]  # fmt: skip
-        if failures:
-            raise InvalidInput(f"{failures[0].stix_id}: {failures[0].message}", field="stix")
-        campaign_id = str(objects[1]["id"])
-        _record(session, actor, view, draft, campaign_id, collection_id, len(objects))
+        stored = hub_service.submit_campaign(
+            joined, actor, campaign_report(view, draft), draft.marking
+        )
+        count = stored.status.success_count
+        techniques = _named(joined, draft.disarm)
+        _record(session, actor, view, draft, techniques, stored.stix_id, collection_id, count)
         uow.commit()
-        return Published(campaign_id, collection_id, len(objects))
+        return Published(stored.stix_id, collection_id, count)
+
+
+def _named(joined: _Joined, chosen: tuple[DisarmTechnique, ...]) -> tuple[DisarmTechnique, ...]:
+    """The chosen techniques with the names of the imported DISARM framework."""
+    framework = hub_service.disarm_framework(joined)
+    found = []
+    for technique in chosen:
+        known = framework.technique(technique.id) if framework else None
+        found.append(DisarmTechnique(technique.id, known.name if known else technique.name))
+    return tuple(found)
 
 
 def _record(
@@ -142,6 +148,7 @@ def _record(
     actor: Actor,
     view: GroupView,
     draft: CampaignDraft,
+    techniques: tuple[DisarmTechnique, ...],
     campaign_id: str,
     collection_id: str,
     count: int,
@@ -151,7 +158,7 @@ def _record(
     assert row is not None  # noqa: S101 - loaded in this transaction
     row.campaign_stix_id = campaign_id
     row.campaign_name = draft.name.strip()
-    row.disarm = [{"id": t.id, "name": t.name} for t in draft.disarm]
+    row.disarm = [{"id": t.id, "name": t.name} for t in techniques]
     row.published_at = utcnow()
     row.published_by_name = actor.name
     m = draft.marking

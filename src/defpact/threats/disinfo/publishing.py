@@ -7,47 +7,37 @@ every nation M releases to now (its named members, or all members for ``PACT``) 
 (:func:`core.marking.can_read` at M's classification). ``PACT`` in M also needs ``PACT`` in B
 (a nation joining later would otherwise read B's content through the campaign).
 
-**Objects** (STIX 2.1, all carrying M as a defpact marking definition plus the TLP 2.0
-marking): a ``campaign`` (name, description, first/last seen from the evidence), one
-``user-account`` SCO per account (deterministic id from ``user_id`` and ``account_type``),
-``related-to`` relationships campaign → account, up to ``examples`` ``note`` objects holding
-example posts (text, links, time, platform) that refer to the campaign and the account, and
-per DISARM technique an ``attack-pattern`` (external reference ``DISARM``/technique id) with a
-``uses`` relationship from the campaign.
+**Campaign report.** The group becomes the hub's campaign report
+(:class:`hub.reports.CampaignReport`, stored by ``hub.service.submit_campaign``): a ``campaign``
+(name, description, objective, first/last seen from the evidence; platforms as channels,
+languages), ``uses`` relationships to the DISARM ``attack-pattern`` objects the node serves,
+the accounts as ``user-account`` SCOs (platform, login) under one ``observed-data``
+``related-to`` the campaign, and up to ``examples`` example posts as ``note`` objects; every
+object carries the chosen marking.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
-import stix2
-
-from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, Marking, can_read, resolve_release
 from defpact.threats.disinfo.records import DisarmTechnique, EvidencePost, GroupView
-from defpact.threats.stix.marking import (
-    TLP2_MARKING_IDS,
-    DefpactMarking,
-    defpact_marking_definition,
-    defpact_marking_id,
-)
+from defpact.threats.hub.reports import MAX_ACCOUNTS, CampaignReport, ExamplePost, SocialAccount
 
 __all__ = [
     "DISARM_ID",
     "CampaignDraft",
-    "campaign_objects",
+    "campaign_report",
     "parse_disarm",
     "release_problem",
 ]
 
 DISARM_ID = re.compile(r"^T\d{4}(\.\d{3})?$")
+_URL = re.compile(r"^(https?|ftp)://[^\s/?#]+[^\s]*$", re.IGNORECASE)  # as the hub checks
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,8})?$")
 _TLP_ORDER = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]
 
 
@@ -112,45 +102,6 @@ def release_problem(
     return None
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _common(kind: str, now: str, refs: list[str]) -> dict[str, Any]:
-    return {
-        "type": kind, "spec_version": "2.1", "id": f"{kind}--{uuid.uuid4()}",
-        "created": now, "modified": now, "object_marking_refs": refs,
-    }  # fmt: skip
-
-
-def _relationship(source: str, kind: str, target: str, now: str, refs: list[str]) -> dict[str, Any]:
-    rel = _common("relationship", now, refs)
-    rel.update(relationship_type=kind, source_ref=source, target_ref=target)
-    return rel
-
-
-def _account_platforms(evidence: Sequence[EvidencePost]) -> dict[str, str]:
-    counts: dict[str, Counter[str]] = {}
-    for post in evidence:
-        counts.setdefault(post.account, Counter())[post.platform] += 1
-    return {a: c.most_common(1)[0][0] for a, c in counts.items()}
-
-
-def _accounts(
-    view: GroupView, now: str, refs: list[str], campaign: str
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    objects: list[dict[str, Any]] = []
-    ids: dict[str, str] = {}
-    for account, platform in sorted(_account_platforms(view.evidence).items()):
-        sco = stix2.UserAccount(
-            user_id=account, account_type=platform, display_name=account, object_marking_refs=refs
-        )
-        ids[account] = sco.id
-        objects.append(json.loads(sco.serialize()))
-        objects.append(_relationship(campaign, "related-to", sco.id, now, refs))
-    return objects, ids
-
-
 def _example_posts(evidence: Sequence[EvidencePost], limit: int) -> list[EvidencePost]:
     """One post per account first (in time order), then more, up to ``limit``."""
     by_time = sorted(
@@ -164,48 +115,33 @@ def _example_posts(evidence: Sequence[EvidencePost], limit: int) -> list[Evidenc
     return (sorted(first.values(), key=by_time.index) + rest)[:limit]
 
 
-def _note(post: EvidencePost, refs: list[str], now: str, about: list[str]) -> dict[str, Any]:
-    note = _common("note", now, refs)
-    links = "\n".join(post.urls)
-    note.update(
-        abstract=f"Example post {post.post_id[:80]} by {post.account[:80]} on {post.platform}",
-        content=f"{_stamp(post.published_at)} ({post.language or 'und'})\n{post.text}"
-        + (f"\n{links}" if links else ""),
-        object_refs=about,
+def _accounts(evidence: Sequence[EvidencePost]) -> tuple[SocialAccount, ...]:
+    """Each account with the platform it used most in the evidence."""
+    counts: dict[str, Counter[str]] = {}
+    for post in evidence:
+        counts.setdefault(post.account, Counter())[post.platform] += 1
+    return tuple(
+        SocialAccount(c.most_common(1)[0][0], account) for account, c in sorted(counts.items())
     )
-    return note
 
 
-def campaign_objects(view: GroupView, draft: CampaignDraft, now: datetime) -> list[dict[str, Any]]:
-    """The STIX objects that publish ``view`` as a campaign (marking definition first)."""
-    m = draft.marking
-    definition = defpact_marking_definition(DefpactMarking(m.classification, m.releasable_to))
-    refs = [defpact_marking_id(DefpactMarking(m.classification, m.releasable_to)),
-            TLP2_MARKING_IDS[m.tlp]]  # fmt: skip
-    stamp = _stamp(now)
-    campaign = _common("campaign", stamp, refs)
+def _example(post: EvidencePost) -> ExamplePost:
+    url = next((u for u in post.urls if _URL.match(u)), "")
+    language = post.language if post.language and _LANG.match(post.language) else ""
+    return ExamplePost(post.text or "(no text)", post.platform, url, post.published_at, language)
+
+
+def campaign_report(view: GroupView, draft: CampaignDraft) -> CampaignReport:
+    """The hub's campaign report of a reviewed group."""
     summary = view.summary
-    campaign.update(name=draft.name, description=draft.description,
-                    objective="coordinated inauthentic behaviour (disinformation)")  # fmt: skip
-    if summary.time_start is not None and summary.time_end is not None:
-        campaign.update(first_seen=_stamp(summary.time_start), last_seen=_stamp(summary.time_end))
-    objects = [definition, campaign]
-    accounts, ids = _accounts(view, stamp, refs, campaign["id"])
-    objects += accounts
-    for post in _example_posts(view.evidence, draft.examples):
-        objects.append(_note(post, refs, stamp, [campaign["id"], ids[post.account]]))
-    for technique in draft.disarm:
-        pattern = _common("attack-pattern", stamp, refs)
-        pattern.update(
-            name=technique.name,
-            external_references=[{"source_name": "DISARM", "external_id": technique.id}],
-        )
-        objects += [pattern, _relationship(campaign["id"], "uses", pattern["id"], stamp, refs)]
-    return objects
-
-
-def most_restrictive(markings: Sequence[Marking]) -> tuple[Clearance, TLP]:
-    """The lowest classification and TLP that cover every one of ``markings``."""
-    level = max((m.classification for m in markings), default=Clearance.UNCLASSIFIED)
-    tlp = max((m.tlp for m in markings), key=_TLP_ORDER.index, default=TLP.CLEAR)
-    return level, tlp
+    languages = tuple(lang for lang in summary.languages if _LANG.match(lang))
+    return CampaignReport(
+        name=draft.name,
+        description=draft.description or f"Coordinated group of {len(summary.accounts)} accounts",
+        objective="coordinated inauthentic behaviour (disinformation)",
+        first_seen=summary.time_start, last_seen=summary.time_end,
+        channels=tuple(summary.platforms), languages=languages,
+        techniques=tuple(t.id for t in draft.disarm),
+        example_posts=tuple(_example(p) for p in _example_posts(view.evidence, draft.examples)),
+        accounts=_accounts(view.evidence)[:MAX_ACCOUNTS],
+    )  # fmt: skip

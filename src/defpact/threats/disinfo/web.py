@@ -33,6 +33,7 @@ from defpact.threats.disinfo import ingest_service, publish_service, read_servic
 from defpact.threats.disinfo.api import upload_marking
 from defpact.threats.disinfo.charts import KIND_COLOURS, network, timeline
 from defpact.threats.disinfo.publishing import CampaignDraft, parse_disarm
+from defpact.threats.hub import service as hub_service
 
 __all__ = ["router"]
 
@@ -144,12 +145,14 @@ def _group_page(
     except DefpactError as exc:
         return render(request, "error.html", session, message=exc.detail, status_code=exc.status)
     kinds = {o.index: o.kind for o in view.objects}
+    framework = hub_service.disarm_framework(uow)
     return render(
         request, "disinfo_group.html", session, status_code=status, view=view, g=view.summary,
         objects={o.index: o for o in view.objects},
         timeline_svg=Markup(timeline(view.evidence, kinds)),  # noqa: S704 - escaped in charts
         network_svg=Markup(network(view.objects, view.evidence)),  # noqa: S704
         colours=KIND_COLOURS, can_publish=session.principal.has_role(*_WRITERS),
+        techniques=framework.techniques if framework else (),
         **_marking_choices(uow), **extra,
     )  # fmt: skip
 
@@ -171,17 +174,19 @@ def publish_submit(
     classification: Annotated[str, Form(max_length=20)] = "UNCLASSIFIED",
     tlp: Annotated[str, Form(max_length=20)] = "GREEN",
     releasable_to: Annotated[list[str] | None, Form()] = None,
+    technique: Annotated[list[str] | None, Form(max_length=50)] = None,
     examples: Annotated[int, Form(ge=0, le=50)] = 10,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     form = {"name": name, "description": description, "disarm": disarm, "tlp": tlp,
-            "classification": classification, "releasable_to": releasable_to or []}  # fmt: skip
+            "classification": classification, "releasable_to": releasable_to or [],
+            "technique": technique or []}  # fmt: skip
     try:
         check_csrf(session, csrf_token, request)
         nation = session.principal.nation
         marking = upload_marking(nation, classification, releasable_to or [], tlp)
         try:
-            techniques = parse_disarm(disarm.splitlines())
+            techniques = parse_disarm([*(technique or []), *disarm.splitlines()])
         except ValueError as exc:
             raise InvalidInput(str(exc), field="disarm") from None
         draft = CampaignDraft(name, description, techniques, marking, examples)
