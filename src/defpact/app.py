@@ -29,6 +29,8 @@ from defpact.procurement import api as procurement_api
 from defpact.procurement import web as procurement_web
 from defpact.tables import load_all_tables
 from defpact.threats.correlation import api as correlation_api
+from defpact.threats.disinfo import api as disinfo_api
+from defpact.threats.disinfo import web as disinfo_web
 from defpact.threats.hub import api as hub_api
 from defpact.threats.hub import web as hub_web
 from defpact.threats.intel import api as intel_api
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     app.include_router(correlation_api.router)
     app.include_router(governance_api.router)
     app.include_router(governance_web.router)
+    app.include_router(disinfo_api.router)
+    app.include_router(disinfo_web.router)
     app.include_router(intel_api.router)
     app.include_router(intel_web.router)
     app.include_router(hub_api.router)

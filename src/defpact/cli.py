@@ -18,7 +18,7 @@ from defpact.governance.seed import seed_governance_demo
 from defpact.procurement.cli import app as procurement_app
 from defpact.procurement.seed import seed_procurement_demo
 from defpact.threats.correlation.cli import threats_app as correlation_app
-from defpact.threats.disinfo.cli import app as disinfo_app
+from defpact.threats.disinfo.cli_platform import app as disinfo_app
 from defpact.threats.hub.cli import threats_app
 from defpact.threats.hub.seed import seed_hub_demo
 from defpact.threats.intel.cli import intel_app

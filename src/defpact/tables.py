@@ -9,6 +9,7 @@ import defpact.federation.store  # noqa: F401
 import defpact.governance.store  # noqa: F401
 import defpact.procurement.store  # noqa: F401
 import defpact.threats.correlation.store  # noqa: F401
+import defpact.threats.disinfo.store  # noqa: F401
 import defpact.threats.intel.store  # noqa: F401
 import defpact.threats.stix.refs  # noqa: F401
 import defpact.threats.stix.store  # noqa: F401

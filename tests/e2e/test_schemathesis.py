@@ -53,6 +53,7 @@ AREAS = {
     "procurement": r"^/api/procurement/",
     "threats": r"^/api/threats/",
     "training": r"^/api/training/",
+    "disinfo": r"^/api/disinfo/",
     "federation": r"^/api/federation/",
     "taxii": r"^/taxii2(/|$)",
 }
