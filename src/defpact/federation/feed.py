@@ -27,6 +27,7 @@ from defpact.core.changes import JournalEntry, changes_after
 from defpact.core.context import Actor
 from defpact.core.errors import PermissionDenied
 from defpact.core.identity import Clearance, Principal
+from defpact.core.marking import can_read
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.federation.exporters import EXPORTERS, Exported
@@ -80,10 +81,15 @@ def _item(
     exporter = EXPORTERS.get(entry.record_type)
     if exporter is None:
         return None
-    current = (exported.marking, exported.withdrawn) if exported else None
+    current = None
+    if exported is not None:
+        parent = exported.parent
+        hidden = parent is not None and not can_read(view.nation, view.clearance, parent,
+                                                     view.members)  # fmt: skip
+        current = (exported.marking, exported.withdrawn or hidden)
     action = feed_action(current, entry.ever, view)
     if action is FeedAction.SEND and exported is not None:
-        return exported.build()
+        return exported.build(view)
     if action is FeedAction.TOMBSTONE:
         reason = "deleted" if exported is None else "withdrawn"
         ref = exporter.peer_ref(entry.record_key, entry.originator, node_id)
