@@ -9,6 +9,7 @@ gets, searches, counts and exports all apply the same rule. ``releasable_to`` is
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, String, and_, false, or_
@@ -25,6 +26,7 @@ def encode_release(codes: frozenset[str]) -> str:
     return "," + ",".join(sorted(codes)) + "," if codes else ","
 
 
+@lru_cache(maxsize=1024)
 def decode_release(text: str) -> frozenset[str]:
     return frozenset(c for c in text.split(",") if c)
 

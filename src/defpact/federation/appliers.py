@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from defpact.core.identity import Clearance
@@ -83,14 +84,36 @@ def releases_to_us(marking: Marking, nations: frozenset[str], members: frozenset
     return any(can_read(n, Clearance.SECRET, marking, members) for n in nations)
 
 
-def _drop(session: Session, replica: ReplicaRow) -> None:
+@dataclass
+class _Fresh:
+    """A replica registered in this page, inserted with the others at the end of the page."""
+
+    peer_id: int
+    record_type: str
+    remote_id: str
+    originator: str
+    local_key: str
+    version: int
+
+
+_REPLICAS = cast(Table, ReplicaRow.__table__)
+
+
+def _values(fresh: _Fresh) -> dict[str, object]:
+    return {"peer_id": fresh.peer_id, "record_type": fresh.record_type,
+            "remote_id": fresh.remote_id, "originator": fresh.originator,
+            "local_key": fresh.local_key, "version": fresh.version}  # fmt: skip
+
+
+def _drop(session: Session, replica: ReplicaRow | _Fresh) -> None:
     if replica.record_type == stix_replication.RECORD_TYPE:
         stix_replication.drop_replica(session, replica.local_key, replica.originator)
     elif replica.record_type == intel_replication.RECORD_TYPE:
         intel_replication.drop_report_replica(session, int(replica.local_key))
     elif replica.record_type in RECORD_APPLIERS:
         RECORD_APPLIERS[replica.record_type].drop(session, int(replica.local_key))
-    session.delete(replica)
+    if isinstance(replica, ReplicaRow):
+        session.delete(replica)
 
 
 def _held(
@@ -117,7 +140,7 @@ def apply_items(
 ) -> Applied:
     """Apply one page's items in order; ``stix_ready`` holds the validated STIX replicas."""
     result = Applied()
-    held = _held(session, peer_id, items)
+    held: dict[tuple[str, str], ReplicaRow | _Fresh] = dict(_held(session, peer_id, items))
     stix_batch: list[stix_replication.Replica] = []
     for item in items:
         replica = held.get((item.record_type, item.remote_id))
@@ -144,22 +167,23 @@ def apply_items(
                 held.pop((item.record_type, item.remote_id))
             continue
         if replica is None:
-            replica = ReplicaRow(peer_id=peer_id, record_type=item.record_type,
-                                 remote_id=item.remote_id)  # fmt: skip
-            session.add(replica)
+            replica = _Fresh(peer_id, item.record_type, item.remote_id, "", "", 0)
             held[(item.record_type, item.remote_id)] = replica
         replica.originator, replica.local_key = item.marking.originator, local_key
         replica.version = item.version
         result.stored += 1
     stix_replication.put_replicas(session, stix_batch)
+    fresh = [_values(r) for r in held.values() if isinstance(r, _Fresh)]
     session.flush()
+    if fresh:  # one executemany instead of an ORM object per replica
+        session.connection().execute(insert(_REPLICAS), fresh)
     return result
 
 
 def _store(
     session: Session,
     item: Upsert,
-    replica: ReplicaRow | None,
+    replica: ReplicaRow | _Fresh | None,
     stix_ready: dict[str, stix_replication.Replica],
     stix_batch: list[stix_replication.Replica],
 ) -> str | None:

@@ -31,6 +31,7 @@ from defpact.federation.stixmap import (
     report_id,
     report_object,
     stix_object,
+    stix_text,
 )
 from defpact.governance import replication as gov_replication
 from defpact.procurement import replication as procurement_replication
@@ -47,6 +48,12 @@ class Exported:
     withdrawn: bool
     build: Callable[[PeerView], dict[str, Any]]
     parent: Marking | None = None
+    text: Callable[[PeerView], str] | None = None  # the same object as JSON text, if cheaper
+
+    def json_text(self, view: PeerView) -> str:
+        if self.text is not None:
+            return self.text(view)
+        return json.dumps(self.build(view), separators=(",", ":"), ensure_ascii=False)
 
 
 class Exporter(Protocol):
@@ -71,9 +78,10 @@ class _StixExporter:
     ) -> Mapping[str, Exported]:
         found = stix_replication.current_versions(session, keys, own)
         return {
-            key: Exported(v.marking, False, _stix_builder(v.raw, v.marking))
+            key: Exported(v.marking, False, _stix_builder(v.raw, v.marking), None,
+                          _stix_text(v.raw, v.marking))
             for key, v in found.items()
-        }
+        }  # fmt: skip
 
     def peer_ref(self, key: str, originator: str, node_id: str) -> str:  # noqa: ARG002
         return key
@@ -81,6 +89,10 @@ class _StixExporter:
 
 def _stix_builder(raw: str, marking: Marking) -> Callable[[PeerView], dict[str, Any]]:
     return lambda _view: stix_object(json.loads(raw), marking)
+
+
+def _stix_text(raw: str, marking: Marking) -> Callable[[PeerView], str]:
+    return lambda _view: stix_text(raw, marking)
 
 
 class _IntelExporter:

@@ -29,9 +29,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from defpact.core.identity import Clearance
@@ -55,6 +57,7 @@ __all__ = [
     "report_id",
     "report_object",
     "stix_object",
+    "stix_text",
     "tombstone_object",
 ]
 
@@ -97,6 +100,21 @@ def stix_object(obj: dict[str, Any], marking: Marking) -> dict[str, Any]:
     extensions[FEDERATION_EXTENSION_ID] = _marking_body("stix", marking)
     out["extensions"] = extensions
     return out
+
+
+@lru_cache(maxsize=4096)
+def _extension_text(marking: Marking) -> str:
+    body = {FEDERATION_EXTENSION_ID: _marking_body("stix", marking)}
+    return json.dumps(body, separators=(",", ":"))
+
+
+def stix_text(raw: str, marking: Marking) -> str:
+    """:func:`stix_object` as JSON text, spliced into the stored text without parsing it when
+    the object has no ``extensions`` of its own (the stored text is one compact JSON object)."""
+    if '"extensions"' in raw or not raw.endswith("}"):
+        return json.dumps(stix_object(json.loads(raw), marking), separators=(",", ":"),
+                          ensure_ascii=False)  # fmt: skip
+    return f'{raw[:-1]},"extensions":{_extension_text(marking)}}}'
 
 
 def _stamp(moment: datetime) -> str:
