@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -475,3 +476,47 @@ def test_records_whose_reference_is_missing_here_are_not_stored(
     sync_peer(trio["HR"].node, trio["HR"].identity, "XK", factory=router)
     hr_held = record_holdings(trio["HR"], {"XK"})
     assert "lesson-of-hidden" in hr_held.lessons and "XK-HIDDEN" in hr_held.exercises
+
+
+def test_the_scheduler_pulls_each_due_peer_in_the_background(
+    trio: dict[str, FedNode], request: pytest.FixtureRequest
+) -> None:
+    from defpact.federation.scheduler import SyncScheduler
+
+    router = _router(request)
+    xk, al = trio["XK"], trio["AL"]
+    xk.add_report("scheduled", marking("XK"))
+    scheduler = SyncScheduler(al.node, al.identity, tick=0.05, factory=router)
+    assert scheduler.status().last_results == {}
+    workers = scheduler.check_once()  # both peers are due: never synced yet
+    assert sorted(w.name for w in workers) == ["federation-sync-HR", "federation-sync-XK"]
+    for worker in workers:
+        worker.join(60)
+    status = scheduler.status()
+    assert "caught up" in status.last_results["XK"] and status.syncing == ()
+    assert "scheduled" in al.holdings({"XK"}).reports
+    assert scheduler.check_once() == []  # not due again before the peer's interval
+    # A failing peer is reported and backs off; the other peers are not held up.
+    router.faults["http://xk.test"] = httpx.MockTransport(
+        lambda _r: httpx.Response(200, text="<html>down for maintenance</html>")
+    )
+    with al.node.uow() as uow:
+        from defpact.federation.store import PeerRow
+
+        for row in uow.session.scalars(select(PeerRow)):
+            row.next_attempt_at = None
+        uow.commit()
+    scheduler.start()
+    try:
+        for _ in range(400):
+            if "failed" in scheduler.status().last_results["XK"]:
+                break
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+        del router.faults["http://xk.test"]
+    status = scheduler.status()
+    assert not status.running and "failed" in status.last_results["XK"]
+    assert "caught up" in status.last_results["HR"]
+    info = peers.get_peer(al.node.uow(), Actor.console(), al.identity, "XK")
+    assert info.failures == 1 and info.next_attempt_at is not None

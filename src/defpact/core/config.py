@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # (comma-separated codes; the default is the shared node of the founding members).
     node_id: str = Field(default="", max_length=64, pattern="^[A-Za-z0-9._-]*$")
     node_nations: str = "XK,AL,HR"
+    # Scheduled sync of every peer at its interval inside `defpact serve` (off: false).
+    federation_schedule: bool = True
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
