@@ -116,7 +116,16 @@ def run(objects: int, pg: str | None, page: int, profiling: bool) -> None:
     t0 = time.perf_counter()
     if profile is not None:
         profile.enable()
-    result = sync_peer(al, al_id, "XK", limit=page)
+    marks = [(0, t0)]
+
+    def progress(applied: int, pages: int) -> None:
+        if pages % 5 == 0:  # the rate of the last 5 pages: does it hold as the tables grow?
+            done, since = marks[-1]
+            now = time.perf_counter()
+            print(f"  {applied:,} applied, last pages at {(applied - done) / (now - since):,.0f}/s")
+            marks.append((applied, now))
+
+    result = sync_peer(al, al_id, "XK", limit=page, progress=progress)
     took = time.perf_counter() - t0
     if profile is not None:
         profile.disable()

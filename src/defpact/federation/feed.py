@@ -27,7 +27,6 @@ from defpact.core.changes import JournalEntry, changes_after
 from defpact.core.context import Actor
 from defpact.core.errors import PermissionDenied
 from defpact.core.identity import Clearance, Principal
-from defpact.core.marking import can_read
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.federation.exporters import EXPORTERS, Exported
@@ -81,13 +80,9 @@ def _item(
     exporter = EXPORTERS.get(entry.record_type)
     if exporter is None:
         return None
-    current = None
-    if exported is not None:
-        parent = exported.parent
-        hidden = parent is not None and not can_read(view.nation, view.clearance, parent,
-                                                     view.members)  # fmt: skip
-        current = (exported.marking, exported.withdrawn or hidden)
-    action = feed_action(current, entry.ever, view)
+    current = (exported.marking, exported.withdrawn) if exported is not None else None
+    parent = exported.parent if exported is not None else None
+    action = feed_action(current, entry.ever, view, parent)
     if action is FeedAction.SEND and exported is not None:
         return exported.json_text(view)
     if action is FeedAction.TOMBSTONE:

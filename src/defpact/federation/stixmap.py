@@ -37,9 +37,10 @@ from functools import lru_cache
 from typing import Any
 
 from defpact.core.identity import Clearance
-from defpact.core.marking import TLP, Marking, can_read, parse_releasable_to
+from defpact.core.marking import TLP, Marking, parse_releasable_to
 from defpact.core.nations import NATIONS
 from defpact.core.replication import RecordPart, RecordState
+from defpact.federation.rules import PeerView, released_parts
 from defpact.threats.intel.model import CREDIBILITY, RELIABILITY
 from defpact.threats.intel.replication import ReportContent
 from defpact.threats.stix.stamps import format_version, parse_timestamp, to_us
@@ -169,20 +170,19 @@ def record_id(record_type: str, node_id: str, originator: str, local_id: int) ->
     return f"{kind}--{uuid.uuid5(_NS, f'{originator}|{node_id}|{record_type}|{local_id}')}"
 
 
-def _released_parts(parts: tuple[RecordPart, ...], view: Any) -> list[dict[str, Any]]:
+def _released_parts(parts: tuple[RecordPart, ...], view: PeerView) -> list[dict[str, Any]]:
     out = []
-    for part in parts:
-        if can_read(view.nation, view.clearance, part.marking, view.members):
-            marking = _marking_body("part", part.marking)
-            del marking["extension_type"], marking["record_type"], marking["originator"]
-            out.append({**part.fields, "marking": marking})
+    for i in released_parts([p.marking for p in parts], view):
+        marking = _marking_body("part", parts[i].marking)
+        del marking["extension_type"], marking["record_type"], marking["originator"]
+        out.append({**parts[i].fields, "marking": marking})
     return out
 
 
 def record_object(
-    record_type: str, node_id: str, local_id: int, state: RecordState, view: Any
+    record_type: str, node_id: str, local_id: int, state: RecordState, view: PeerView
 ) -> dict[str, Any]:
-    """A context record as its STIX object; ``view`` (a ``rules.PeerView``) picks the parts."""
+    """A context record as its STIX object; ``view`` (the peer) picks the parts it may get."""
     body = _marking_body(record_type, state.marking)
     body["record"] = dict(state.fields)
     if state.parts:
