@@ -120,13 +120,20 @@ def _held(
     session: Session, peer_id: int, items: Sequence[Upsert | Tombstone]
 ) -> dict[tuple[str, str], ReplicaRow]:
     held: dict[tuple[str, str], ReplicaRow] = {}
-    ids = sorted({i.remote_id for i in items})
-    for start in range(0, len(ids), 500):
-        stmt = select(ReplicaRow).where(
-            ReplicaRow.peer_id == peer_id, ReplicaRow.remote_id.in_(ids[start : start + 500])
-        )
-        for row in session.scalars(stmt):
-            held[(row.record_type, row.remote_id)] = row
+    by_type: dict[str, set[str]] = {}
+    for item in items:
+        by_type.setdefault(item.record_type, set()).add(item.remote_id)
+    for record_type, wanted in sorted(by_type.items()):
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 500):
+            # The whole primary key (peer, type, id): an index lookup per id, whatever the
+            # number of replicas held (peer alone would scan all of the peer's replicas).
+            stmt = select(ReplicaRow).where(
+                ReplicaRow.peer_id == peer_id, ReplicaRow.record_type == record_type,
+                ReplicaRow.remote_id.in_(ids[start : start + 500]),
+            )  # fmt: skip
+            for row in session.scalars(stmt):
+                held[(row.record_type, row.remote_id)] = row
     return held
 
 
