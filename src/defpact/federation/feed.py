@@ -30,6 +30,7 @@ from defpact.core.identity import Clearance, Principal
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.federation.exporters import EXPORTERS, Exported
+from defpact.federation.gcpause import keyed_lookups
 from defpact.federation.rules import FeedAction, PeerView, feed_action
 from defpact.federation.stixmap import tombstone_object
 from defpact.federation.store import PeerRow
@@ -106,6 +107,7 @@ def export_page(
         raise PermissionDenied("the federation feed needs a signed-in peer")
     with uow:
         session = uow.session
+        keyed_lookups(session)
         inbound_peer(session, principal)
         view = PeerView(principal.nation, principal.clearance, own, member_codes_in(session))
         entries = changes_after(session, added_after, own, limit + 1)

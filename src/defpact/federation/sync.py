@@ -28,7 +28,7 @@ from defpact.core.runtime import Node
 from defpact.core.service import member_codes_in
 from defpact.federation.appliers import Applied, apply_items, purge_unreleased
 from defpact.federation.feed import FEED_COLLECTION_ID
-from defpact.federation.gcpause import collector_paused
+from defpact.federation.gcpause import collector_paused, keyed_lookups
 from defpact.federation.identity import NodeIdentity
 from defpact.federation.peers import open_token
 from defpact.federation.rules import backoff_seconds
@@ -128,6 +128,7 @@ def _apply_page(
 ) -> Applied:
     with node.uow() as uow:
         session = uow.session
+        keyed_lookups(session)
         cursor = session.scalars(
             select(CursorRow)
             .where(CursorRow.peer_id == cfg.peer_id, CursorRow.collection == FEED_COLLECTION_ID)
