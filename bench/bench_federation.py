@@ -5,11 +5,14 @@ sync of 1,000 changes after it (new versions; target < 2 s end to end), on SQLit
 ``--postgres-url``, PostgreSQL (two databases created and dropped). ``--quick``: N = 5,000.
 
     .venv/bin/python bench/bench_federation.py [--quick] [--objects N] [--postgres-url URL]
+        [--page N] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import socket
 import tempfile
 import threading
@@ -86,7 +89,7 @@ def _load(node: Node, count: int, modified: str) -> None:
         assert status.failure_count == 0, status.failures[:3]
 
 
-def run(objects: int, pg: str | None) -> None:
+def run(objects: int, pg: str | None, page: int, profiling: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="defpact-fed-bench-"))
     names = [f"defpact_bench_fed_{n}" for n in ("xk", "al")]
     if pg:
@@ -109,9 +112,24 @@ def run(objects: int, pg: str | None) -> None:
     t0 = time.perf_counter()
     _load(xk, objects, "2025-05-01T10:00:00.000Z")
     print(f"loaded {objects:,} indicators on XK in {time.perf_counter() - t0:.1f} s")
+    profile = cProfile.Profile() if profiling else None
     t0 = time.perf_counter()
-    result = sync_peer(al, al_id, "XK", limit=1000)
+    if profile is not None:
+        profile.enable()
+    marks = [(0, t0)]
+
+    def progress(applied: int, pages: int) -> None:
+        if pages % 5 == 0:  # the rate of the last 5 pages: does it hold as the tables grow?
+            done, since = marks[-1]
+            now = time.perf_counter()
+            print(f"  {applied:,} applied, last pages at {(applied - done) / (now - since):,.0f}/s")
+            marks.append((applied, now))
+
+    result = sync_peer(al, al_id, "XK", limit=page, progress=progress)
     took = time.perf_counter() - t0
+    if profile is not None:
+        profile.disable()
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
     assert result.error is None, result.error
     assert result.totals.stored == objects, result.totals
     backend = "PostgreSQL" if pg else "SQLite"
@@ -119,7 +137,7 @@ def run(objects: int, pg: str | None) -> None:
           f"{objects / took:,.0f} objects/s (target >= 2,000/s)")  # fmt: skip
     _load(xk, 1000, "2025-06-01T10:00:00.000Z")
     t0 = time.perf_counter()
-    result = sync_peer(al, al_id, "XK", limit=1000)
+    result = sync_peer(al, al_id, "XK", limit=page)
     took = time.perf_counter() - t0
     assert result.error is None and result.totals.stored == 1000, result
     print(f"{backend}: incremental sync of 1,000 changes in {took:.2f} s (target < 2 s)")
@@ -138,8 +156,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--objects", type=int, default=100_000)
     parser.add_argument("--postgres-url")
+    parser.add_argument("--page", type=int, default=5000, help="objects per feed page")
+    parser.add_argument("--profile", action="store_true", help="profile the pulling side")
     args = parser.parse_args()
-    run(5_000 if args.quick else args.objects, args.postgres_url)
+    run(5_000 if args.quick else args.objects, args.postgres_url, args.page, args.profile)
 
 
 if __name__ == "__main__":

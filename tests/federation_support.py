@@ -245,3 +245,99 @@ def empty_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     engine.dispose()
+
+
+# --- Context records (requirements, exercises, lessons, documents) ---------------------------
+
+_COST = {"t1": 1000, "slope": 0.98, "tiers": [[1, 1.0]], "fixed_order": 0, "per_nation": 0,
+         "surcharge": 0.0}  # fmt: skip
+_SCHED = {"T_loa": 1, "joint_extra": 1, "T_accept": 1, "lead": 2, "cap": 10, "backlog": 0,
+          "moq": 1, "lot_cycle": 1}  # fmt: skip
+
+
+def add_catalogue_item(node: Node, key: str) -> None:
+    from defpact.procurement.catalogue_service import CatalogueDraft, save_catalogue_entry
+
+    with node.uow() as uow:
+        draft = CatalogueDraft(key, f"item {key}", "FMS", dict(_COST), dict(_SCHED))
+        save_catalogue_entry(uow.session, Actor.console(), draft, None)
+        uow.commit()
+
+
+def add_requirement(fed: FedNode, item: str, note: str, mark: Marking, quantity: int = 5) -> int:
+    from defpact.procurement.requirement_service import RequirementChange, create_requirement
+
+    change = RequirementChange(quantity, "2027-06", note, mark)
+    return create_requirement(fed.node.uow(), fed.actor("procurement"), item, change).id
+
+
+def add_exercise(fed: FedNode, code: str, mark: Marking) -> int:
+    from defpact.training.exercise_service import create_exercise
+    from defpact.training.records import ExerciseDraft
+
+    partners = tuple(n for n in ("XK", "AL", "HR") if n != fed.nation)
+    draft = ExerciseDraft(code, f"exercise {code}", "command-post", 2027, partners, 1, 10, 30,
+                          (f"{fed.nation}-CP",))  # fmt: skip
+    return create_exercise(fed.node.uow(), fed.actor("training"), draft, mark).id
+
+
+def add_lesson(fed: FedNode, exercise_id: int, title: str, mark: Marking) -> int:
+    from defpact.training.planning_service import create_lesson
+
+    return create_lesson(
+        fed.node.uow(), fed.actor("training"), exercise_id, title, "observed", mark
+    ).id
+
+
+def add_document(fed: FedNode, title: str, mark: Marking) -> int:
+    from defpact.governance.access import MarkingSpec
+    from defpact.governance.document_service import NewDocument, create_document
+
+    spec = MarkingSpec(mark.classification, mark.releasable_to, mark.tlp)
+    new = NewDocument(title, "text of " + title, marking=spec)
+    return create_document(fed.node.uow(), fed.actor("admin"), new).id
+
+
+@dataclass
+class RecordHoldings:
+    """Context records a node holds that other nations originated, by label."""
+
+    requirements: dict[str, int] = field(default_factory=dict)  # note -> quantity
+    exercises: set[str] = field(default_factory=set)  # codes
+    lessons: dict[str, str] = field(default_factory=dict)  # title -> status
+    documents: dict[str, list[int]] = field(default_factory=dict)  # title -> version numbers
+
+
+def record_holdings(fed: FedNode, originators: set[str]) -> RecordHoldings:
+    """What ``fed`` holds of those originators (withdrawn rows excluded: no one else sees them)."""
+    from defpact.governance.store import DocumentRow, VersionRow
+    from defpact.procurement.store import RequirementRow
+    from defpact.training.store import ExerciseRow, LessonRow
+
+    held = RecordHoldings()
+    live = (RequirementRow.originator.in_(originators), RequirementRow.withdrawn_at.is_(None))
+    with fed.node.uow() as uow:
+        s = uow.session
+        for req in s.scalars(select(RequirementRow).where(*live)):
+            assert req.note not in held.requirements, f"duplicate requirement {req.note}"
+            held.requirements[req.note] = req.quantity
+        for ex in s.scalars(select(ExerciseRow).where(
+            ExerciseRow.originator.in_(originators), ExerciseRow.withdrawn_at.is_(None)
+        )):  # fmt: skip
+            held.exercises.add(ex.code)
+        for lesson in s.scalars(select(LessonRow).where(LessonRow.originator.in_(originators))):
+            assert lesson.title not in held.lessons, f"duplicate lesson {lesson.title}"
+            held.lessons[lesson.title] = lesson.status
+        for doc in s.scalars(select(DocumentRow).where(DocumentRow.originator.in_(originators))):
+            assert doc.title not in held.documents, f"duplicate document {doc.title}"
+            numbers = s.scalars(select(VersionRow.number).where(VersionRow.document_id == doc.id))
+            held.documents[doc.title] = sorted(numbers)
+    return held
+
+
+def add_training_areas(node: Node) -> None:
+    from defpact.training.reference_service import AreaDraft, create_area
+
+    for host in ("XK", "AL", "HR"):
+        create_area(node.uow(), Actor.console(), AreaDraft(f"{host}-CP", "staff centre", host,
+                                                           "command-post", 20))  # fmt: skip

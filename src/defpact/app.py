@@ -22,6 +22,7 @@ from defpact.core.runtime import Node
 from defpact.core.webkit import NeedsLogin
 from defpact.federation import api as federation_api
 from defpact.federation import feed_api as federation_feed
+from defpact.federation import scheduler as federation_scheduler
 from defpact.federation import web as federation_web
 from defpact.governance import api as governance_api
 from defpact.governance import web as governance_web
@@ -56,8 +57,11 @@ def create_app(settings: Settings | None = None, node: Node | None = None) -> Fa
     node = node or Node.from_settings(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = federation_scheduler.start_for(app, node) if owned else None
         yield
+        if stop is not None:
+            stop()
         if owned:
             node.dispose()
 

@@ -62,7 +62,10 @@ class Proc:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("DEFPACT_")}
         self.env.update(DEFPACT_DATA_DIR=str(self.workdir / "var"),
                         DEFPACT_DATABASE_URL=self.db_url, DEFPACT_NODE_NATIONS=self.nation,
-                        DEFPACT_NODE_ID=f"node-{self.nation.lower()}")  # fmt: skip
+                        DEFPACT_NODE_ID=f"node-{self.nation.lower()}",
+                        # syncs here are driven by the CLI, to kill one mid-sync; the
+                        # scheduler is tested in tests/integration/test_federation_sync.py
+                        DEFPACT_FEDERATION_SCHEDULE="false")  # fmt: skip
 
     def cli(self, *args: str, check: bool = True, stdin: str | None = None
             ) -> subprocess.CompletedProcess[str]:  # fmt: skip

@@ -4,7 +4,9 @@ get a named error for bad input; other users do not reach it."""
 from __future__ import annotations
 
 import re
+import time
 
+from defpact.core.runtime import Node
 from support import DEMO_PASSWORD, ApiClient
 
 
@@ -43,3 +45,31 @@ def test_non_admin_is_refused(client: ApiClient) -> None:
     page = client.get("/federation")
     assert page.status_code == 403
     assert "admin" in page.text
+
+
+def test_scheduled_sync_status_is_shown(node: Node) -> None:
+    from defpact.app import create_app
+    from defpact.federation.identity import ensure_node_identity
+    from defpact.federation.scheduler import SyncScheduler
+
+    app = create_app(node=node)
+    client = ApiClient(app)
+    try:
+        _login(client, "xk.admin")
+        page = client.get("/federation")
+        assert "Scheduled sync" in page.text and "Off on this server" in page.text
+        scheduler = SyncScheduler(node, ensure_node_identity(node.settings), tick=0.05)
+        app.state.federation_scheduler = scheduler
+        scheduler.start()
+        try:
+            for _ in range(200):
+                if scheduler.status().last_check is not None:
+                    break
+                time.sleep(0.05)
+            page = client.get("/federation")
+        finally:
+            scheduler.stop()
+        assert "Running" in page.text and "Last check 20" in page.text
+        assert "stopped" in client.get("/federation").text
+    finally:
+        client.close()

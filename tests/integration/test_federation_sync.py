@@ -8,17 +8,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from defpact.app import create_app
 from defpact.core.config import Settings
 from defpact.core.context import Actor
-from defpact.core.errors import Conflict, InvalidInput
+from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, can_read
 from defpact.core.runtime import Node
@@ -27,17 +29,29 @@ from defpact.core.service import withdraw_member
 from defpact.federation import peers
 from defpact.federation.sync import sync_peer
 from defpact.threats.intel import service as intel
+from defpact.threats.intel.store import IntelReportRow
+from defpact.threats.stix import service as stix
+from defpact.threats.stix.collections import nation_collection_id
+from defpact.threats.stix.query import VersionSelector
 from defpact.threats.stix.service import seed_threats
 from federation_support import (
     AsgiTransport,
     FedNode,
     Router,
+    add_catalogue_item,
+    add_document,
+    add_exercise,
+    add_lesson,
+    add_requirement,
+    add_training_areas,
     create_databases,
     drop_databases,
     empty_postgres,
     indicator,
     marking,
     peer_up,
+    principal,
+    record_holdings,
 )
 
 NATIONS = ("XK", "AL", "HR")
@@ -288,3 +302,221 @@ def test_faults_stop_the_peer_with_a_clear_status(
     assert result.error is None and result.totals.stored == 4
     info = peers.get_peer(trio["AL"].node.uow(), Actor.console(), trio["AL"].identity, "XK")
     assert info.failures == 0 and info.last_error is None and info.last_success_at
+
+
+# Procurement and training officers are cleared to RESTRICTED.
+RECORD_MARKINGS = [
+    ("pact-green", (Clearance.UNCLASSIFIED, (PACT,), TLP.GREEN)),
+    ("al-red", (Clearance.RESTRICTED, ("AL",), TLP.RED)),
+    ("hr-secret", (Clearance.RESTRICTED, ("HR",), TLP.AMBER)),
+    ("al-hr", (Clearance.RESTRICTED, ("AL", "HR"), TLP.AMBER_STRICT)),
+]
+
+
+def _record_expected(records: dict[str, tuple[str, object]], reader: str) -> set[str]:
+    return _expected(records, reader, frozenset(NATIONS))
+
+
+def _create_records(
+    trio: dict[str, FedNode],
+) -> tuple[dict[str, tuple[str, object]], dict[str, int]]:
+    records: dict[str, tuple[str, object]] = {}
+    ids: dict[str, int] = {}
+    for fed in trio.values():
+        add_training_areas(fed.node)
+        for i, _ in enumerate(RECORD_MARKINGS):
+            add_catalogue_item(fed.node, f"fed-{i}")
+    for fed in trio.values():
+        for i, (label, (level, release, tlp)) in enumerate(RECORD_MARKINGS):
+            mark = marking(
+                fed.nation, level, tuple(c for c in release if c != fed.nation) or (PACT,), tlp
+            )
+            name = f"{fed.nation}-{label}"
+            ids[f"req:{name}"] = add_requirement(fed, f"fed-{i}", name, mark)
+            ids[f"ex:{name}"] = add_exercise(fed, name, mark)
+            ids[f"lesson:{name}"] = add_lesson(fed, ids[f"ex:{name}"], name, mark)
+            ids[f"doc:{name}"] = add_document(fed, name, mark)
+            fed.add_report(name, mark)
+            records[name] = (fed.nation, mark)
+    return records, ids
+
+
+def _assert_records(trio: dict[str, FedNode], records: dict[str, tuple[str, object]]) -> None:
+    for fed in trio.values():
+        held = record_holdings(fed, set(NATIONS) - {fed.nation})
+        want = _record_expected(records, fed.nation)
+        assert set(held.requirements) == want
+        assert held.exercises == want
+        assert set(held.lessons) == want
+        assert set(held.documents) == want
+
+
+def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
+    trio: dict[str, FedNode], request: pytest.FixtureRequest
+) -> None:
+    from defpact.governance.access import MarkingSpec
+    from defpact.governance.document_service import add_version
+    from defpact.procurement.requirement_service import (
+        RequirementChange,
+        update_requirement,
+        withdraw_requirement,
+    )
+    from defpact.training.lessons import LessonStep
+    from defpact.training.planning_service import advance_lesson
+
+    router = _router(request)
+    records, ids = _create_records(trio)
+    _sync_all(trio, router)
+    _assert_records(trio, records)
+
+    # Re-sync from the start changes nothing.
+    al = trio["AL"]
+    before = record_holdings(al, {"XK", "HR"})
+    result = sync_peer(al.node, al.identity, "XK", factory=router, full=True)
+    assert result.error is None and result.totals.stored == 0
+    assert record_holdings(al, {"XK", "HR"}) == before
+
+    xk = trio["XK"]
+    proc = xk.actor("procurement")
+    # Update: a new quantity reaches every node that holds the requirement.
+    green = records["XK-pact-green"][1]
+    update_requirement(xk.node.uow(), proc, ids["req:XK-pact-green"],
+                       RequirementChange(9, "2027-06", "XK-pact-green", green), 1)  # type: ignore[arg-type]  # fmt: skip
+    # Downgrade: no longer released to AL (only HR).
+    only_hr = marking("XK", Clearance.UNCLASSIFIED, ("HR",), TLP.AMBER)
+    update_requirement(xk.node.uow(), proc, ids["req:XK-al-hr"],
+                       RequirementChange(5, "2027-06", "XK-al-hr", only_hr), 1)  # fmt: skip
+    # Withdrawal: gone everywhere.
+    withdraw_requirement(xk.node.uow(), proc, ids["req:XK-hr-secret"])
+    # A lesson moves on; a document gets a version only HR may read.
+    advance_lesson(xk.node.uow(), xk.actor("training"), ids["lesson:XK-pact-green"],
+                   LessonStep("identified", lesson="learned"), version=1)  # fmt: skip
+    hr_only = MarkingSpec(Clearance.UNCLASSIFIED, frozenset({"HR"}), TLP.AMBER)
+    add_version(xk.node.uow(), xk.actor("admin"), ids["doc:XK-pact-green"], "v2", "second",
+                marking=hr_only)  # fmt: skip
+    _sync_all(trio, router)
+    al_held, hr_held = record_holdings(al, {"XK"}), record_holdings(trio["HR"], {"XK"})
+    assert al_held.requirements["XK-pact-green"] == 9 == hr_held.requirements["XK-pact-green"]
+    assert "XK-al-hr" not in al_held.requirements and "XK-al-hr" in hr_held.requirements
+    assert "XK-hr-secret" not in hr_held.requirements
+    assert al_held.lessons["XK-pact-green"] == "identified"
+    assert al_held.documents["XK-pact-green"] == [1] and hr_held.documents["XK-pact-green"] == [
+        1,
+        2,
+    ]
+
+    # Replicas are read-only, even for a user of the originating nation on this node.
+    _assert_read_only(al, ids_on_al := _replica_ids(al, "XK-pact-green"))
+    assert ids_on_al
+
+
+def _replica_ids(fed: FedNode, name: str) -> dict[str, int]:
+    from defpact.governance.store import DocumentRow
+    from defpact.procurement.store import RequirementRow
+    from defpact.training.store import LessonRow
+
+    with fed.node.uow() as uow:
+        s = uow.session
+        return {
+            "req": s.scalars(select(RequirementRow.id).where(RequirementRow.note == name)).one(),
+            "lesson": s.scalars(select(LessonRow.id).where(LessonRow.title == name)).one(),
+            "doc": s.scalars(select(DocumentRow.id).where(DocumentRow.title == name)).one(),
+            "intel": s.scalars(select(IntelReportRow.id).where(IntelReportRow.title == name)).one(),
+        }
+
+
+def _assert_read_only(fed: FedNode, ids: dict[str, int]) -> None:
+    """A user of XK (the originator) on AL's node may not change XK's replicas there."""
+    from defpact.governance.document_service import add_version
+    from defpact.procurement.requirement_service import RequirementChange, update_requirement
+    from defpact.training.lessons import LessonStep
+    from defpact.training.planning_service import advance_lesson
+
+    def xk(role: str) -> Actor:
+        return Actor.of(principal(fed.node, f"xk.{role}"))
+
+    mark = marking("XK")
+    with pytest.raises(NotFound):  # procurement and intel: not yours to write = 404
+        update_requirement(fed.node.uow(), xk("procurement"), ids["req"],
+                           RequirementChange(1, "2027-06", "x", mark), 1)  # fmt: skip
+    with pytest.raises(NotFound):
+        intel.withdraw_report(fed.node.uow(), xk("analyst"), ids["intel"])
+    with pytest.raises(PermissionDenied, match="read-only"):
+        advance_lesson(fed.node.uow(), xk("training"), ids["lesson"],
+                       LessonStep("action", action="a"), version=1)  # fmt: skip
+    with pytest.raises(PermissionDenied, match="read-only"):
+        add_version(fed.node.uow(), xk("admin"), ids["doc"], "v9", "nine")
+    stix_id = indicator("xk-on-al", mark)[1]["id"]
+    with pytest.raises(PermissionDenied, match="read-only"):
+        stix.add_objects(fed.node.uow(), xk("analyst"), nation_collection_id("XK"),
+                         indicator("xk-on-al", mark))  # fmt: skip
+    with pytest.raises((PermissionDenied, NotFound)):
+        stix.delete_object(fed.node.uow(), xk("analyst"), nation_collection_id("XK"), stix_id,
+                           VersionSelector(last=False, every=True), frozenset())  # fmt: skip
+
+
+def test_records_whose_reference_is_missing_here_are_not_stored(
+    trio: dict[str, FedNode], request: pytest.FixtureRequest
+) -> None:
+    router = _router(request)
+    xk, al = trio["XK"], trio["AL"]
+    for fed in trio.values():
+        add_training_areas(fed.node)
+    add_catalogue_item(xk.node, "xk-only")  # AL's catalogue has no such item
+    add_requirement(xk, "xk-only", "needs-xk-only", marking("XK"))
+    exercise = add_exercise(xk, "XK-HIDDEN", marking("XK", release=("HR",)))
+    add_lesson(xk, exercise, "lesson-of-hidden", marking("XK"))  # released, its exercise is not
+    result = sync_peer(al.node, al.identity, "XK", factory=router)
+    assert result.error is None and result.totals.refused >= 1
+    held = record_holdings(al, {"XK"})
+    assert "needs-xk-only" not in held.requirements
+    assert "lesson-of-hidden" not in held.lessons and "XK-HIDDEN" not in held.exercises
+    hr_held = record_holdings(trio["HR"], {"XK"})
+    assert hr_held.lessons == {} or "lesson-of-hidden" not in hr_held.lessons
+    sync_peer(trio["HR"].node, trio["HR"].identity, "XK", factory=router)
+    hr_held = record_holdings(trio["HR"], {"XK"})
+    assert "lesson-of-hidden" in hr_held.lessons and "XK-HIDDEN" in hr_held.exercises
+
+
+def test_the_scheduler_pulls_each_due_peer_in_the_background(
+    trio: dict[str, FedNode], request: pytest.FixtureRequest
+) -> None:
+    from defpact.federation.scheduler import SyncScheduler
+
+    router = _router(request)
+    xk, al = trio["XK"], trio["AL"]
+    xk.add_report("scheduled", marking("XK"))
+    scheduler = SyncScheduler(al.node, al.identity, tick=0.05, factory=router)
+    assert scheduler.status().last_results == {}
+    workers = scheduler.check_once()  # both peers are due: never synced yet
+    assert sorted(w.name for w in workers) == ["federation-sync-HR", "federation-sync-XK"]
+    for worker in workers:
+        worker.join(60)
+    status = scheduler.status()
+    assert "caught up" in status.last_results["XK"] and status.syncing == ()
+    assert "scheduled" in al.holdings({"XK"}).reports
+    assert scheduler.check_once() == []  # not due again before the peer's interval
+    # A failing peer is reported and backs off; the other peers are not held up.
+    router.faults["http://xk.test"] = httpx.MockTransport(
+        lambda _r: httpx.Response(200, text="<html>down for maintenance</html>")
+    )
+    with al.node.uow() as uow:
+        from defpact.federation.store import PeerRow
+
+        for row in uow.session.scalars(select(PeerRow)):
+            row.next_attempt_at = None
+        uow.commit()
+    scheduler.start()
+    try:
+        for _ in range(400):
+            if "failed" in scheduler.status().last_results["XK"]:
+                break
+            time.sleep(0.05)
+    finally:
+        scheduler.stop()
+        del router.faults["http://xk.test"]
+    status = scheduler.status()
+    assert not status.running and "failed" in status.last_results["XK"]
+    assert "caught up" in status.last_results["HR"]
+    info = peers.get_peer(al.node.uow(), Actor.console(), al.identity, "XK")
+    assert info.failures == 1 and info.next_attempt_at is not None

@@ -6,7 +6,8 @@ markings, histories and memberships: a record is sent exactly when the model rel
 record that was released at some point in its history and no longer is yields a tombstone (no
 stale replica survives); a tombstone never goes to a nation that no version named nor released
 through PACT without RED (no nation learns of a record it could never be released); replicas and
-a peer's own nation's records are never sent."""
+a peer's own nation's records are never sent; a record inside another (a lesson) travels
+only with its parent; a document carries exactly the versions released to the peer."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from hypothesis import strategies as st
 from defpact.core.changes import EverReleased
 from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, Marking
-from defpact.federation.rules import FeedAction, PeerView, exported_to, feed_action
+from defpact.federation.rules import (
+    FeedAction,
+    PeerView,
+    exported_to,
+    feed_action,
+    released_parts,
+)
 
 NATIONS = ("XK", "AL", "HR", "MK", "DE")
 
@@ -81,3 +88,34 @@ def test_no_stale_replica_and_no_tombstone_leak(
             for m in history
         )
         assert v.nation not in v.own_nations
+
+
+def model_reads(m: Marking, v: PeerView) -> bool:
+    """The rule for a nation reading a record, whoever originated it (a parent, a part)."""
+    if v.clearance < m.classification:
+        return False
+    if m.originator == v.nation:
+        return True
+    if v.nation not in v.members:
+        return False
+    return v.nation in m.releasable_to or (PACT in m.releasable_to and m.tlp != TLP.RED)
+
+
+@given(markings, markings, st.booleans(), views)
+def test_a_child_record_travels_only_with_its_parent(
+    child: Marking, parent: Marking, withdrawn: bool, v: PeerView
+) -> None:
+    """A lesson is sent exactly when the model releases it and its exercise to the peer; when
+    the exercise is not released it is a tombstone if the lesson itself could have reached."""
+    action = feed_action((child, withdrawn), ever([child]), v, parent)
+    sends = model_sends(child, withdrawn, v) and model_reads(parent, v)
+    assert (action is FeedAction.SEND) == sends
+    if model_sends(child, withdrawn, v) and not sends:
+        assert action is FeedAction.TOMBSTONE
+
+
+@given(st.lists(markings, max_size=6), views)
+def test_a_document_carries_exactly_the_versions_released_to_the_peer(
+    parts: list[Marking], v: PeerView
+) -> None:
+    assert released_parts(parts, v) == [i for i, m in enumerate(parts) if model_reads(m, v)]

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     node_nations: str = "XK,AL,HR"
     # Threat correlation: a value matching more objects than this stops correlating (flagged).
     correlation_cap: int = Field(default=50, ge=1)
+    # Scheduled sync of every peer at its interval inside `defpact serve` (off: false).
+    federation_schedule: bool = True
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

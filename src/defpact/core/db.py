@@ -103,5 +103,6 @@ def _install_sqlite_pragmas(engine: Engine, synchronous: str) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Any]:
+    """Sessions of one node; ``info`` travels with every session (``Session.info``)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})

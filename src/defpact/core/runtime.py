@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from defpact.core.audit_keys import ensure_signing_key
 from defpact.core.config import Settings
 from defpact.core.db import make_engine, make_session_factory
+from defpact.core.origin import SERVED_NATIONS
 from defpact.core.uow import UnitOfWork
 
 __all__ = ["Node"]
@@ -25,7 +26,8 @@ class Node:
     _signing_key: Ed25519PrivateKey | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.session_factory = make_session_factory(self.engine)
+        info = {SERVED_NATIONS: self.settings.served_nations}
+        self.session_factory = make_session_factory(self.engine, info)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Node:

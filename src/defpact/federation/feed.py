@@ -14,10 +14,10 @@ records is audited with their ids.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from defpact.core.identity import Clearance, Principal
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.federation.exporters import EXPORTERS, Exported
+from defpact.federation.gcpause import keyed_lookups
 from defpact.federation.rules import FeedAction, PeerView, feed_action
 from defpact.federation.stixmap import tombstone_object
 from defpact.federation.store import PeerRow
@@ -41,7 +42,7 @@ FEED_COLLECTION_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "defpact:federation:feed
 
 @dataclass(frozen=True, slots=True)
 class FeedPage:
-    objects: list[dict[str, Any]]
+    objects: list[str]  # each object as compact JSON text
     more: bool
     first_stamp: int | None
     last_stamp: int | None
@@ -76,18 +77,20 @@ def _loaded(
 
 def _item(
     entry: JournalEntry, exported: Exported | None, view: PeerView, node_id: str
-) -> dict[str, Any] | None:
+) -> str | None:
     exporter = EXPORTERS.get(entry.record_type)
     if exporter is None:
         return None
-    current = (exported.marking, exported.withdrawn) if exported else None
-    action = feed_action(current, entry.ever, view)
+    current = (exported.marking, exported.withdrawn) if exported is not None else None
+    parent = exported.parent if exported is not None else None
+    action = feed_action(current, entry.ever, view, parent)
     if action is FeedAction.SEND and exported is not None:
-        return exported.build()
+        return exported.json_text(view)
     if action is FeedAction.TOMBSTONE:
         reason = "deleted" if exported is None else "withdrawn"
         ref = exporter.peer_ref(entry.record_key, entry.originator, node_id)
-        return tombstone_object(entry.record_type, ref, entry.originator, reason, entry.stamp)
+        stone = tombstone_object(entry.record_type, ref, entry.originator, reason, entry.stamp)
+        return json.dumps(stone, separators=(",", ":"))
     return None
 
 
@@ -104,6 +107,7 @@ def export_page(
         raise PermissionDenied("the federation feed needs a signed-in peer")
     with uow:
         session = uow.session
+        keyed_lookups(session)
         inbound_peer(session, principal)
         view = PeerView(principal.nation, principal.clearance, own, member_codes_in(session))
         entries = changes_after(session, added_after, own, limit + 1)
@@ -117,9 +121,9 @@ def export_page(
             if item is None:
                 continue
             objects.append(item)
-            if item["type"] != "x-defpact-tombstone" and exported is not None:
-                if exported.marking.classification >= Clearance.RESTRICTED:
-                    classified.append(item["id"])
+            if exported is not None and exported.marking.classification >= Clearance.RESTRICTED:
+                exporter = EXPORTERS[entry.record_type]
+                classified.append(exporter.peer_ref(entry.record_key, entry.originator, node_id))
         if classified:
             record_event(
                 session, actor, "federation.export", "federation_peer", principal.nation,

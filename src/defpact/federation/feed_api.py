@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from defpact.core.deps import ActorDep, UowDep
 from defpact.core.errors import NotFound
 from defpact.federation.feed import FEED_COLLECTION_ID, export_page, inbound_peer
+from defpact.federation.gcpause import collector_paused
 from defpact.federation.identity import NodeIdentity, ensure_node_identity, page_message, sign_page
 from defpact.threats.stix.stamps import format_date_added, parse_timestamp
 from defpact.threats.taxii.api import TaxiiResponse, error_responses
@@ -112,17 +113,20 @@ def objects(collection_id: str, request: Request, actor: ActorDep, uow: UowDep) 
         raise NotFound(f"no collection {collection_id!r}")
     text, after, limit = _params(request)
     identity = node_identity(request)
-    page = export_page(uow, actor, identity.nations, identity.node_id, after, limit)
-    envelope: dict[str, Any] = {"more": page.more, "objects": page.objects}
+    with collector_paused():
+        page = export_page(uow, actor, identity.nations, identity.node_id, after, limit)
     headers = {"X-Defpact-Node": identity.node_id}
-    last = ""
+    last, following = "", ""
     if page.last_stamp is not None and page.first_stamp is not None:
         last = format_date_added(page.last_stamp)
         headers["X-TAXII-Date-Added-First"] = format_date_added(page.first_stamp)
         headers["X-TAXII-Date-Added-Last"] = last
         if page.more:
-            envelope["next"] = last
-    body = json.dumps(envelope, separators=(",", ":")).encode()
+            following = f',"next":{json.dumps(last)}'
+    # The objects arrive as JSON text (serialised once); the envelope is written around them.
+    more = "true" if page.more else "false"
+    envelope = f'{{"more":{more}{following},"objects":[{",".join(page.objects)}]}}'
+    body = envelope.encode()
     nation = actor.principal.nation if actor.principal else ""
     message = page_message(identity.node_id, nation, text, last, body)
     headers["X-Defpact-Signature"] = sign_page(identity.key, message)

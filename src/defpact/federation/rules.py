@@ -13,11 +13,17 @@ When R changes so that it is no longer exported (deleted, withdrawn, or a markin
 releases it to P), the peer receives a *tombstone* if P could ever have received R (the union of
 R's markings named P or PACT without RED, at a classification within the agreed clearance);
 otherwise nothing: a nation never learns of a record it could never read.
+
+A record that lives inside another (a lesson in its exercise) is exported only while the
+*parent's* marking releases it to P as well (``can_read`` without the originator condition: a
+lesson of XK may belong to an exercise AL hosts); otherwise it is handled as withdrawn for P.
+A record whose parts are marked separately (a governance document's versions) carries exactly
+the parts whose marking releases them to P (:func:`released_parts`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +38,8 @@ __all__ = [
     "exported_to",
     "feed_action",
     "originators_allowed",
+    "parent_releases",
+    "released_parts",
 ]
 
 
@@ -59,11 +67,27 @@ def exported_to(marking: Marking, withdrawn: bool, peer: PeerView) -> bool:
     return can_read(peer.nation, peer.clearance, marking, peer.members)
 
 
+def parent_releases(parent: Marking | None, peer: PeerView) -> bool:
+    return parent is None or can_read(peer.nation, peer.clearance, parent, peer.members)
+
+
+def released_parts(markings: Sequence[Marking], peer: PeerView) -> list[int]:
+    """Indexes of the parts (each with its own marking) the peer may receive."""
+    return [
+        i for i, m in enumerate(markings) if can_read(peer.nation, peer.clearance, m, peer.members)
+    ]
+
+
 def feed_action(
-    current: tuple[Marking, bool] | None, ever: EverReleased, peer: PeerView
+    current: tuple[Marking, bool] | None,
+    ever: EverReleased,
+    peer: PeerView,
+    parent: Marking | None = None,
 ) -> FeedAction:
     """What the feed carries for a changed record (``current``: marking and withdrawn, or None
-    when the record no longer exists)."""
+    when the record no longer exists; ``parent``: the marking of the record it lives in)."""
+    if current is not None and not parent_releases(parent, peer):
+        current = (current[0], True)
     if current is not None and exported_to(current[0], current[1], peer):
         return FeedAction.SEND
     if peer.nation in peer.own_nations:

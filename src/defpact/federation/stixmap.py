@@ -12,6 +12,12 @@
   again). An intelligence report becomes a STIX ``report`` SDO whose id is derived from the
   originating node and report id, with the fields STIX has no place for (body, region, tags,
   admiralty code, author) in the extension's ``intel`` property.
+* Context records (procurement requirements, training exercises and lessons, governance
+  documents) become the STIX object of :data:`RECORD_STIX_TYPES` (a ``note`` for a lesson, a
+  ``report`` with report type ``defpact-governance-document`` for a document, a custom
+  ``x-defpact-requirement`` / ``x-defpact-exercise`` object where no SDO fits) whose id is
+  derived from the originating node and local id, with the record's fields in the extension's
+  ``record`` property (a document's versions, each with its marking, in ``record.versions``).
 * A record that disappears for the peer is a ``x-defpact-tombstone`` custom object naming it
   (``record_type``, ``record_ref`` = the STIX id the peer holds, ``originator``, ``reason``:
   ``deleted`` or ``withdrawn``).
@@ -23,28 +29,36 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from defpact.core.identity import Clearance
 from defpact.core.marking import TLP, Marking, parse_releasable_to
 from defpact.core.nations import NATIONS
+from defpact.core.replication import RecordPart, RecordState
+from defpact.federation.rules import PeerView, released_parts
 from defpact.threats.intel.model import CREDIBILITY, RELIABILITY
 from defpact.threats.intel.replication import ReportContent
 from defpact.threats.stix.stamps import format_version, parse_timestamp, to_us
 
 __all__ = [
     "FEDERATION_EXTENSION_ID",
+    "RECORD_STIX_TYPES",
     "FeedError",
     "Tombstone",
     "Upsert",
     "federation_extension_definition",
     "read_feed_object",
+    "record_id",
+    "record_object",
     "report_id",
     "report_object",
     "stix_object",
+    "stix_text",
     "tombstone_object",
 ]
 
@@ -89,6 +103,21 @@ def stix_object(obj: dict[str, Any], marking: Marking) -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _extension_text(marking: Marking) -> str:
+    body = {FEDERATION_EXTENSION_ID: _marking_body("stix", marking)}
+    return json.dumps(body, separators=(",", ":"))
+
+
+def stix_text(raw: str, marking: Marking) -> str:
+    """:func:`stix_object` as JSON text, spliced into the stored text without parsing it when
+    the object has no ``extensions`` of its own (the stored text is one compact JSON object)."""
+    if '"extensions"' in raw or not raw.endswith("}"):
+        return json.dumps(stix_object(json.loads(raw), marking), separators=(",", ":"),
+                          ensure_ascii=False)  # fmt: skip
+    return f'{raw[:-1]},"extensions":{_extension_text(marking)}}}'
+
+
 def _stamp(moment: datetime) -> str:
     return format_version(to_us(moment))
 
@@ -129,6 +158,83 @@ def report_object(node_id: str, local_id: int, report: ReportContent) -> dict[st
     }  # fmt: skip
 
 
+RECORD_STIX_TYPES = {
+    "requirement": "x-defpact-requirement", "exercise": "x-defpact-exercise",
+    "lesson": "note", "document": "report",
+}  # fmt: skip
+TOMBSTONE_RECORD_TYPES = frozenset({"stix", "intel", *RECORD_STIX_TYPES})
+
+
+def record_id(record_type: str, node_id: str, originator: str, local_id: int) -> str:
+    kind = RECORD_STIX_TYPES[record_type]
+    return f"{kind}--{uuid.uuid5(_NS, f'{originator}|{node_id}|{record_type}|{local_id}')}"
+
+
+def _released_parts(parts: tuple[RecordPart, ...], view: PeerView) -> list[dict[str, Any]]:
+    out = []
+    for i in released_parts([p.marking for p in parts], view):
+        marking = _marking_body("part", parts[i].marking)
+        del marking["extension_type"], marking["record_type"], marking["originator"]
+        out.append({**parts[i].fields, "marking": marking})
+    return out
+
+
+def record_object(
+    record_type: str, node_id: str, local_id: int, state: RecordState, view: PeerView
+) -> dict[str, Any]:
+    """A context record as its STIX object; ``view`` (the peer) picks the parts it may get."""
+    body = _marking_body(record_type, state.marking)
+    body["record"] = dict(state.fields)
+    if state.parts:
+        body["record"]["versions"] = _released_parts(state.parts, view)
+    created = _stamp(state.created_at)
+    obj: dict[str, Any] = {
+        "type": RECORD_STIX_TYPES[record_type], "spec_version": "2.1",
+        "id": record_id(record_type, node_id, state.marking.originator, local_id),
+        "created": created, "modified": _stamp(state.updated_at), "name": state.title,
+    }  # fmt: skip
+    origin = [_nation_identity(state.marking.originator)]
+    if record_type == "lesson":
+        obj.update(abstract=state.title, content=str(state.fields.get("observation", "")),
+                   object_refs=origin)  # fmt: skip
+    elif record_type == "document":
+        obj.update(published=created, report_types=["defpact-governance-document"],
+                   object_refs=origin)  # fmt: skip
+    obj["extensions"] = {FEDERATION_EXTENSION_ID: body}
+    return obj
+
+
+def _parts(record: dict[str, Any], originator: str, ref: str) -> tuple[RecordPart, ...]:
+    versions = record.pop("versions", [])
+    if not isinstance(versions, list) or len(versions) > 10_000:
+        raise FeedError(f"{ref}: record.versions must be a list")
+    parts = []
+    for version in versions:
+        if not isinstance(version, dict) or not isinstance(version.get("marking"), dict):
+            raise FeedError(f"{ref}: each of record.versions needs its marking")
+        fields = dict(version)
+        marking = _read_marking({**fields.pop("marking"), "originator": originator}, ref)
+        parts.append(RecordPart(marking, fields))
+    return tuple(parts)
+
+
+def _record(obj: dict[str, Any], body: dict[str, Any], marking: Marking, ref: str) -> RecordState:
+    record_type = body["record_type"]
+    if obj.get("type") != RECORD_STIX_TYPES[record_type]:
+        raise FeedError(f"{ref}: a {record_type} record must be a STIX "
+                        f"{RECORD_STIX_TYPES[record_type]}")  # fmt: skip
+    record = body.get("record")
+    if not isinstance(record, dict):
+        raise FeedError(f"{ref}: a {record_type} record needs the extension's 'record' object")
+    record = dict(record)
+    parts = _parts(record, marking.originator, ref) if record_type == "document" else ()
+    return RecordState(
+        marking, False, _text(obj, "name", ref, 200),
+        _moment(obj.get("created"), "created", ref), _moment(obj.get("modified"), "modified", ref),
+        record, parts=parts,
+    )  # fmt: skip
+
+
 def tombstone_object(
     record_type: str, ref: str, originator: str, reason: str, stamp_us: int
 ) -> dict[str, Any]:
@@ -149,6 +255,7 @@ class Upsert:
     marking: Marking
     stix: dict[str, Any] | None  # the object to store (record_type "stix")
     report: ReportContent | None  # the report (record_type "intel")
+    record: RecordState | None = None  # a context record (the other record types)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +328,12 @@ def _report(obj: dict[str, Any], body: dict[str, Any], marking: Marking, ref: st
 def _tombstone(obj: dict[str, Any], ref: str) -> Tombstone:
     record_type, target = obj.get("record_type"), obj.get("record_ref")
     originator = obj.get("originator")
-    if record_type not in ("stix", "intel") or not isinstance(target, str) or "--" not in target:
-        raise FeedError(f"{ref}: a tombstone needs record_type (stix or intel) and record_ref")
+    if (
+        record_type not in TOMBSTONE_RECORD_TYPES
+        or not isinstance(target, str)
+        or "--" not in target
+    ):
+        raise FeedError(f"{ref}: a tombstone needs a known record_type and record_ref")
     if not isinstance(originator, str):
         raise FeedError(f"{ref}: a tombstone needs its originator")
     return Tombstone(record_type, target, originator)
@@ -248,6 +359,9 @@ def read_feed_object(obj: object) -> Upsert | Tombstone:
             raise FeedError(f"{ref}: an intel record must be a STIX report")
         report = _report(obj, body, marking, ref)
         return Upsert("intel", ref, to_us(report.updated_at), marking, None, report)
+    if record_type in RECORD_STIX_TYPES:
+        state = _record(obj, body, marking, ref)
+        return Upsert(record_type, ref, to_us(state.updated_at), marking, None, None, state)
     if record_type != "stix":
         raise FeedError(f"{ref}: unknown record_type {record_type!r}")
     plain = copy.copy(obj)

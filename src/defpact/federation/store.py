@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.db import Base, UTCDateTime, utcnow
+from defpact.core.origin import register_peer_nations
 
-__all__ = ["CursorRow", "PeerRow", "ReplicaRow"]
+__all__ = ["CursorRow", "PeerRow", "ReplicaRow", "peer_nations"]
 
 
 class PeerRow(Base):
@@ -68,3 +69,16 @@ class ReplicaRow(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_federation_replicas_remote_id", "remote_id"),)
+
+
+def peer_nations(session: Session) -> frozenset[str]:
+    """Every nation a peer node serves (suspended peers included: their replicas stay)."""
+    return frozenset(
+        code
+        for text in session.scalars(select(PeerRow.nations))
+        for code in text.split(",")
+        if code
+    )
+
+
+register_peer_nations(peer_nations)  # replicas of these nations are read-only (core.origin)

@@ -28,6 +28,7 @@ from defpact.core.runtime import Node
 from defpact.core.service import member_codes_in
 from defpact.federation.appliers import Applied, apply_items, purge_unreleased
 from defpact.federation.feed import FEED_COLLECTION_ID
+from defpact.federation.gcpause import collector_paused, keyed_lookups
 from defpact.federation.identity import NodeIdentity
 from defpact.federation.peers import open_token
 from defpact.federation.rules import backoff_seconds
@@ -127,6 +128,7 @@ def _apply_page(
 ) -> Applied:
     with node.uow() as uow:
         session = uow.session
+        keyed_lookups(session)
         cursor = session.scalars(
             select(CursorRow)
             .where(CursorRow.peer_id == cfg.peer_id, CursorRow.collection == FEED_COLLECTION_ID)
@@ -141,6 +143,8 @@ def _apply_page(
         elif cursor.added_after != expected and expected != 0:
             raise Conflict("another sync of this peer advanced the cursor; retry")
         members = member_codes_in(session)
+        if not peer.members_seen:  # what a later membership change is compared with
+            peer.members_seen = encode_release(members)
         applied = apply_items(session, cfg.peer_id, page.items, page.stix_ready,
                               identity.nations, members)  # fmt: skip
         new_cursor = page.last if page.last is not None else cursor.added_after
@@ -229,8 +233,10 @@ def sync_peer(
                 since = format_date_added(cursor) if cursor else ""
                 raw = client.feed_page(cfg.token, since, limit, cfg.node_id, cfg.local_nation,
                                        cfg.public_key)  # fmt: skip
-                page = parse_page(raw, cfg.nations)
-                applied = _apply_page(node, cfg, 0 if expected == -1 else expected, page, identity)
+                with collector_paused():
+                    page = parse_page(raw, cfg.nations)
+                    applied = _apply_page(node, cfg, 0 if expected == -1 else expected, page,
+                                          identity)  # fmt: skip
                 result.pages += 1
                 _add(result.totals, applied)
                 cursor = page.last if page.last is not None else cursor

@@ -47,9 +47,11 @@ def _page(
         items = peers.list_peers(uow, Actor.of(session.principal), identity)
     except DefpactError as exc:
         return render(request, "error.html", session, message=exc.detail, status_code=exc.status)
+    scheduler = getattr(request.app.state, "federation_scheduler", None)
     return render(
         request, "federation.html", session, identity=identity, peers=items,
         clearances=[c.name for c in Clearance], error=error, notice=notice,
+        schedule=scheduler.status() if scheduler is not None else None,
         status_code=status_code,
     )  # fmt: skip
 

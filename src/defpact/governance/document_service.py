@@ -18,12 +18,14 @@ from defpact.core.db import utcnow
 from defpact.core.errors import InvalidInput
 from defpact.core.identity import Role
 from defpact.core.marking import Marking, banner
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.governance import access, rounds
 from defpact.governance.access import MarkingSpec
 from defpact.governance.approval import RoundStatus
 from defpact.governance.group_service import checked_text
+from defpact.governance.replication import journal_document
 from defpact.governance.rounds import RoundInfo
 from defpact.governance.store import DocumentRepository, DocumentRow, RoundRow, VersionRow
 from defpact.governance.textdiff import DiffLine, diff_stats, line_diff, unified_diff
@@ -196,6 +198,7 @@ def _insert_version(
     row.apply_marking(marking)
     session.add(row)
     session.flush()
+    journal_document(session, doc)
     record_event(
         session,
         actor,
@@ -257,6 +260,7 @@ def add_version(
         access.require_member(session, actor, Role.ADMIN)
         doc = load_document(session, actor, document_id)
         access.require_originator(actor, doc, "document")
+        ensure_originated_here(session, doc.originator, "document")
         base = doc.marking
         spec = marking or MarkingSpec(
             base.classification, base.releasable_to, base.tlp, base.originator

@@ -22,12 +22,14 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import Marking, marking_problem
+from defpact.core.origin import originated_here
 from defpact.core.service import member_codes_in, require_nation
 from defpact.core.uow import UnitOfWork
 from defpact.procurement.catalogue import check_need_by, check_quantity
 from defpact.procurement.catalogue_service import load_catalogue_row
 from defpact.procurement.queries import require_principal, requirement_of, visible_requirements
 from defpact.procurement.records import PLANNING_START, Requirement
+from defpact.procurement.replication import journal_requirement
 from defpact.procurement.scenario import parse_scenario
 from defpact.procurement.schedule import schedule_item
 from defpact.procurement.store import CatalogueItemRow, RequirementRow
@@ -119,6 +121,7 @@ def store_requirement(
         ) from None
     except StaleDataError:
         raise Conflict("the requirement was changed concurrently; reload and retry") from None
+    journal_requirement(session, row)
     action = "procurement_requirement." + ("create" if before is None else "update")
     record_event(
         session,
@@ -215,7 +218,7 @@ def _load_own(
     session: Session, principal: Principal, requirement_id: int
 ) -> tuple[RequirementRow, CatalogueItemRow]:
     row, item = _load_visible(session, principal, requirement_id)
-    if row.originator != principal.nation:
+    if row.originator != principal.nation or not originated_here(session, row.originator):
         raise NotFound(f"no requirement {requirement_id}")
     return row, item
 
@@ -254,6 +257,7 @@ def withdraw_requirement(uow: UnitOfWork, actor: Actor, requirement_id: int) -> 
             before = _audit_view(row, item)
             row.withdrawn_at, row.active_key, row.updated_at = utcnow(), None, utcnow()
             uow.session.flush()
+            journal_requirement(uow.session, row)
             record_event(
                 uow.session,
                 actor,

@@ -22,6 +22,7 @@ from defpact.core.context import Actor
 from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput
 from defpact.core.marking import Marking, banner
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
@@ -33,6 +34,7 @@ from defpact.training.programme_input import (
 )
 from defpact.training.records import STAGES, ExerciseDraft, ExerciseInfo
 from defpact.training.reference_service import area_of, unit_of
+from defpact.training.replication import journal_exercise
 from defpact.training.store import AreaRow, ExerciseRow, StageRow, UnitRow
 
 __all__ = [
@@ -161,6 +163,7 @@ def create_exercise(
         session.flush()
         for position, stage in enumerate(STAGES):
             session.add(StageRow(exercise_id=row.id, stage=stage, position=position))
+        journal_exercise(session, row)
         record_event(
             session,
             actor,
@@ -183,6 +186,7 @@ def update_exercise(
         session = uow.session
         row = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, row.originator, "exercises")
+        ensure_originated_here(session, row.originator, "exercise")
         if version != row.version:
             raise Conflict("the exercise was changed since you read it; reload", field="version")
         fields = _check(session, row.originator, draft)
@@ -196,6 +200,7 @@ def update_exercise(
             session.flush()
         except StaleDataError:
             raise Conflict("the exercise was changed concurrently; reload") from None
+        journal_exercise(session, row)
         record_event(
             session,
             actor,

@@ -20,12 +20,14 @@ from defpact.core.context import Actor
 from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.marking import Marking, banner
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in, require_nation
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
 from defpact.training.exercise_service import load_exercise
 from defpact.training.lessons import STAGE_STATUSES, LessonStep, next_step
 from defpact.training.records import STAGES, LessonInfo, MilestoneInfo, StageInfo
+from defpact.training.replication import journal_lesson
 from defpact.training.store import (
     ExerciseRow,
     LessonRow,
@@ -251,6 +253,7 @@ def create_lesson(
         row.apply_marking(marking)
         session.add(row)
         session.flush()
+        journal_lesson(session, row)
         record_event(
             session,
             actor,
@@ -294,6 +297,7 @@ def advance_lesson(
         session = uow.session
         row, code = _load_lesson(session, actor, lesson_id)
         access.require_writer(session, actor, row.originator, "lessons")
+        ensure_originated_here(session, row.originator, "lesson")
         if row.version != version:
             raise Conflict("the lesson changed since you read it; reload", field="version")
         if step.action_owner is not None:
@@ -314,6 +318,7 @@ def advance_lesson(
             session.flush()
         except StaleDataError:
             raise Conflict("the lesson was changed concurrently; reload") from None
+        journal_lesson(session, row)
         record_event(
             session,
             actor,

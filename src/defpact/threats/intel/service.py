@@ -20,6 +20,7 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import TLP, marking_problem
+from defpact.core.origin import originated_here
 from defpact.core.releasability import visible_to
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
@@ -244,7 +245,7 @@ def get_report(uow: UnitOfWork, principal: Principal, report_id: int) -> IntelRe
 def _load_own(session: Session, principal: Principal, report_id: int) -> IntelReportRow:
     """The report if the caller's nation originated it; otherwise it does not exist for them."""
     row = _load_visible(session, principal, report_id)
-    if row.originator != principal.nation:
+    if row.originator != principal.nation or not originated_here(session, row.originator):
         raise NotFound(f"no intelligence report {report_id}")
     return row
 

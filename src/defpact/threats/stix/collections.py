@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -78,6 +79,7 @@ class CollectionInfo:
         return None if self.kind == "pact" else self.id
 
 
+@lru_cache(maxsize=64)
 def nation_collection_id(code: str) -> str:
     return str(uuid.uuid5(_NATION_NAMESPACE, code))
 

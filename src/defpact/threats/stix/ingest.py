@@ -30,6 +30,7 @@ from defpact.core.context import Actor
 from defpact.core.errors import NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import TLP, Marking, can_read, marking_problem
+from defpact.core.origin import ensure_originated_here
 from defpact.core.releasability import decode_release, encode_release
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
@@ -286,6 +287,7 @@ def add_objects(
     requested = now_us()
     with uow:
         _writable(uow.session, principal, collection_id)
+        ensure_originated_here(uow.session, principal.nation, "threat object")
     checked = [validate_object(obj) for obj in objects]
     with uow:
         session = uow.session

@@ -20,6 +20,7 @@ from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.errors import NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.correlation.index import forget_deleted
@@ -256,6 +257,7 @@ def delete_object(
             raise NotFound(f"no object {stix_id!r} in collection {collection_id!r}")
         if any(r.originator != principal.nation for r in rows):
             raise PermissionDenied("only the nation that added an object may delete it")
+        ensure_originated_here(session, principal.nation, "threat object")
         session.execute(delete(StixObjectRow).where(StixObjectRow.pk.in_([r.pk for r in rows])))
         journal_deleted(session, stix_id, principal.nation)
         forget_deleted(session, info.id, stix_id, [r.version for r in rows])

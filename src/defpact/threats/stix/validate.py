@@ -151,6 +151,11 @@ def _custom_problem(obj: dict[str, Any], type_name: str) -> str | None:
     """Common-property checks for custom ``x-`` objects, which stix2 does not validate."""
     if _CUSTOM_TYPE.match(type_name) is None or not 3 <= len(type_name) <= 250:
         return f"unknown STIX object type {type_name!r}; custom object types must start with 'x-'"
+    return _common_problem(obj)
+
+
+def _common_problem(obj: dict[str, Any]) -> str | None:
+    """Property names, timestamps and marking references: the checks every object gets."""
     bad = [k for k in obj if not isinstance(k, str) or _PROPERTY.match(k) is None]
     if bad:
         return f"property name {bad[0]!r} is not valid (a-z, 0-9 and _; starting with a letter)"
@@ -202,8 +207,17 @@ def _version_us(obj: dict[str, Any]) -> int | None:
     return parse_timestamp(created) if isinstance(created, str) else None
 
 
-def validate_object(obj: object) -> ValidObject | Rejected:
-    """Check one object of an envelope; never raises for bad input."""
+def _content_problem(obj: dict[str, Any], type_name: str, trusted: bool) -> str | None:
+    if not _is_known(type_name):
+        return _custom_problem(obj, type_name)
+    return _common_problem(obj) if trusted else _stix2_problem(obj)
+
+
+def validate_object(obj: object, *, trusted: bool = False) -> ValidObject | Rejected:
+    """Check one object of an envelope; never raises for bad input.
+
+    ``trusted``: the object comes from a source that validated it in full already (a peer
+    node's signed federation feed), so only the structural checks run, not the stix2 parser."""
     if not isinstance(obj, dict):
         return Rejected("", "", "each item of 'objects' must be a JSON object")
     type_name = obj.get("type")
@@ -214,7 +228,7 @@ def validate_object(obj: object) -> ValidObject | Rejected:
     problem = (
         _id_problem(obj, type_name)
         or _spec_version_problem(obj, type_name)
-        or (_stix2_problem(obj) if _is_known(type_name) else _custom_problem(obj, type_name))
+        or _content_problem(obj, type_name, trusted)
     )
     if problem:
         return _reject(obj, problem)
