@@ -191,10 +191,10 @@ def update_exercise(
         session = uow.session
         row = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, row.originator, "exercises")
-        if version != row.version:
-            raise Conflict("the exercise was changed since you read it; reload", field="version")
         if row.withdrawn_at is not None:
             raise Conflict(f"{row.code} was withdrawn; it can no longer change")
+        if version != row.version:
+            raise Conflict("the exercise was changed since you read it; reload", field="version")
         fields = _check(session, row.originator, draft)
         if fields["code"] != row.code:
             raise InvalidInput("the code of an exercise cannot change", field="code")
