@@ -65,6 +65,9 @@ def test_a_withdrawn_exercise_is_hidden_kept_and_left_out_of_the_replan(
     _ok(client.post(f"/api/training/programmes/{v1['id']}/approve", headers=admin, json=approve))
 
     url = f"/api/training/exercises/{a['id']}"
+    note = {"exercise_id": a["id"], "title": "Liaison", "observation": "LO arrived late"}
+    lesson = _ok(client.post("/api/training/lessons", headers=AL, json=note), 201)
+    lesson_url = f"/api/training/lessons/{lesson['id']}"
     assert client.post(f"{url}/withdraw", headers=AL).status_code == 403  # AL only takes part
     assert client.post(f"{url}/withdraw", headers=basic("xk.analyst")).status_code == 403
     gone = _ok(client.post(f"{url}/withdraw", headers=XK))
@@ -94,6 +97,9 @@ def test_a_withdrawn_exercise_is_hidden_kept_and_left_out_of_the_replan(
     assert hr_view["complete"] is False and hr_view["objective"] is None
     xk_view = _ok(client.get(f"/api/training/programmes/{v1['id']}", headers=XK))
     assert {x["exercise_id"] for x in xk_view["assignments"]} == {"A", "B"}
+    # AL keeps its own lesson of A; HR, which no longer sees A, no longer sees the lesson.
+    assert _ok(client.get(lesson_url, headers=AL))["exercise_code"] == "A"
+    assert client.get(lesson_url, headers=HR).status_code == 404
     # The re-plan leaves A out: not pinned, not scheduled, not even unscheduled.
     v2 = _ok(client.post("/api/training/programmes/solve", headers=XK, json=solve), 201)
     assert v2["pinned"] == ["B"] and v2["complete"] is True

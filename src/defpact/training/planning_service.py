@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -323,15 +323,16 @@ def create_lesson(
 
 def _visible_lessons(session: Session, actor: Actor) -> Select[LessonRow, str]:
     """Lessons the caller may read, of exercises the caller may read too (``visible_to`` shows
-    withdrawn ones to their own nation only)."""
+    withdrawn ones to their own nation only). A nation keeps its own lessons of an exercise
+    that was withdrawn or is no longer released to it."""
     members = member_codes_in(session)
+    exercise_ok = access.visibility(ExerciseRow, actor, members)
+    if actor.principal is not None:
+        exercise_ok = or_(exercise_ok, LessonRow.originator == actor.principal.nation)
     return (
         select(LessonRow, ExerciseRow.code)
         .join(ExerciseRow, ExerciseRow.id == LessonRow.exercise_id)
-        .where(
-            access.visibility(LessonRow, actor, members),
-            access.visibility(ExerciseRow, actor, members),
-        )
+        .where(access.visibility(LessonRow, actor, members), exercise_ok)
     )
 
 
