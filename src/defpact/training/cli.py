@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,9 +27,11 @@ from rich.table import Table
 from defpact.core.cli import open_node
 from defpact.core.context import Actor
 from defpact.core.errors import DefpactError
-from defpact.training import exercise_service, planning_service, seat_service
+from defpact.training import seat_service
 from defpact.training.academy_service import catalogue
 from defpact.training.checker import check_plan
+from defpact.training.cli_withdraw import FormatOpt, OutputFormat, withdraw_app
+from defpact.training.cli_withdraw import fail as _fail
 from defpact.training.gantt import gantt_svg, programme_csv, seats_csv, to_ics, unit_load_svg
 from defpact.training.instance import instance_from_dict, seat_problem_from_dict
 from defpact.training.model import Instance, InstanceError, Plan
@@ -52,27 +53,12 @@ app = typer.Typer(
 )
 seats_app = typer.Typer(help="Academy seat exchange.", no_args_is_help=True)
 app.add_typer(seats_app, name="seats")
-withdraw_app = typer.Typer(
-    help="Withdraw a stored exercise or lesson (kept for its nation and the audit, hidden from "
-    "the others).",
-    no_args_is_help=True,
-)
 app.add_typer(withdraw_app, name="withdraw")
-
-
-class OutputFormat(StrEnum):
-    json = "json"
-    table = "table"
 
 
 class Method(StrEnum):
     nash = "nash"
     round_robin = "round-robin"
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _load_json(path: Path) -> Any:
@@ -98,7 +84,6 @@ FileArg = Annotated[Path, typer.Argument(help="JSON file (format in docs/trainin
 OptFileArg = Annotated[
     Path | None, typer.Argument(help="JSON instance file; omit with --year to use stored data.")
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 @app.command("schedule")
@@ -369,45 +354,3 @@ def _print_allocation(problem: SeatProblem, result: SeatAllocation, pareto: bool
     left = sum(result.unallocated.values())
     offered = sum(it.seats for it in problem.iterations)
     console.print(f"seats offered {offered}, allocated {offered - left}, unallocated {left}")
-
-
-def _withdrawn(what: str, ident: str, when: datetime | None, output: OutputFormat) -> None:
-    stamp = when.isoformat() if when else None
-    if output is OutputFormat.json:
-        typer.echo(json.dumps({what: ident, "withdrawn_at": stamp}))
-    else:
-        typer.echo(f"{what} {ident} withdrawn at {stamp}")
-
-
-@withdraw_app.command("exercise")
-def withdraw_exercise_command(
-    code: Annotated[str, typer.Argument(help="Exercise code, e.g. DP27-03.")],
-    output: FormatOpt = OutputFormat.table,
-) -> None:
-    """Withdraw a stored exercise as the node operator; the next solve of its year leaves it out."""
-    node = open_node()
-    try:
-        actor = Actor.console("cli")
-        exercise_id = exercise_service.exercise_id_by_code(node.uow(), actor, code)
-        info = exercise_service.withdraw_exercise(node.uow(), actor, exercise_id)
-    except DefpactError as exc:
-        _fail(f"{exc.field or 'exercise'}: {exc.detail}")
-    finally:
-        node.dispose()
-    _withdrawn("exercise", info.code, info.withdrawn_at, output)
-
-
-@withdraw_app.command("lesson")
-def withdraw_lesson_command(
-    lesson_id: Annotated[int, typer.Argument(help="Lesson id.", min=1)],
-    output: FormatOpt = OutputFormat.table,
-) -> None:
-    """Withdraw a stored lesson as the node operator."""
-    node = open_node()
-    try:
-        info = planning_service.withdraw_lesson(node.uow(), Actor.console("cli"), lesson_id)
-    except DefpactError as exc:
-        _fail(f"{exc.field or 'lesson'}: {exc.detail}")
-    finally:
-        node.dispose()
-    _withdrawn("lesson", str(info.id), info.withdrawn_at, output)
