@@ -86,6 +86,10 @@ def test_a_withdrawn_exercise_is_hidden_kept_and_left_out_of_the_replan(
     assert [e["code"] for e in al_list] == ["B"]
     xk_list = _ok(client.get("/api/training/exercises?year=2027", headers=XK))
     assert {e["code"]: e["withdrawn_at"] is not None for e in xk_list} == {"A": True, "B": False}
+    planning = client.put(f"{url}/stages/planning", headers=XK, json={"status": "active"})
+    assert planning.status_code == 409 and "no longer planned" in planning.json()["detail"]
+    late = {"exercise_id": a["id"], "title": "Late", "observation": "after withdrawal"}
+    assert client.post("/api/training/lessons", headers=XK, json=late).status_code == 409
     update = _exercise("A", "XK", "AL", version=gone["version"])
     refused = client.put(url, headers=XK, json=update)
     assert refused.status_code == 409 and "withdrawn" in refused.json()["detail"]

@@ -56,6 +56,12 @@ def _planner(session: Session, actor: Actor, exercise: ExerciseRow) -> None:
     nation = access.require_planner(session, actor)
     if nation is not None and nation not in exercise.nations:
         raise PermissionDenied(f"only the nations of {exercise.code} plan it")
+    _not_withdrawn(exercise)
+
+
+def _not_withdrawn(exercise: ExerciseRow) -> None:
+    if exercise.withdrawn_at is not None:
+        raise Conflict(f"{exercise.code} was withdrawn; it is no longer planned")
 
 
 def _stages(session: Session, exercise_id: int) -> list[StageInfo]:
@@ -293,6 +299,7 @@ def create_lesson(
         session = uow.session
         exercise = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, marking.originator, "lessons")
+        _not_withdrawn(exercise)
         access.check_marking(session, actor, marking)
         now = utcnow()
         row = LessonRow(
