@@ -32,6 +32,7 @@ __all__ = [
     "create_academy",
     "create_course",
     "create_iteration",
+    "get_iteration",
     "iteration_info",
     "list_academies",
 ]
@@ -294,3 +295,18 @@ def catalogue(uow: UnitOfWork, year: int | None = None) -> list[CourseInfo]:
             .order_by(AcademyRow.nation, CourseRow.code)
         ).all()
         return [_course(c, a, its.get(c.id, [])) for c, a in rows]
+
+
+def get_iteration(uow: UnitOfWork, iteration_id: int) -> tuple[IterationInfo, Clearance]:
+    """One course iteration and the clearance its course requires."""
+    with uow:
+        found = uow.session.execute(
+            select(IterationRow, CourseRow, AcademyRow)
+            .join(CourseRow, CourseRow.id == IterationRow.course_id)
+            .join(AcademyRow, AcademyRow.id == CourseRow.academy_id)
+            .where(IterationRow.id == iteration_id)
+        ).first()
+        if found is None:
+            raise access.not_found("course iteration", iteration_id)
+        it, course, academy = found
+        return iteration_info(it, course, academy), Clearance(course.clearance_required)

@@ -136,6 +136,13 @@ def update_exercise(
     return ExercisePublic.of(info)
 
 
+@router.post("/exercises/{exercise_id}/withdraw", response_model=ExercisePublic, responses=_WRITE)
+def withdraw_exercise(exercise_id: IdPath, actor: ActorDep, uow: UowDep) -> ExercisePublic:
+    """Withdraw an exercise (its host): kept for the host and the audit, hidden from the other
+    nations, left out of the next solve of its year."""
+    return ExercisePublic.of(exercise_service.withdraw_exercise(uow, actor, exercise_id))
+
+
 @router.get("/programmes", response_model=list[ProgrammePublic], responses=_LIST)
 def list_programmes(actor: ActorDep, uow: UowDep, year: Year = None) -> list[ProgrammePublic]:
     return [ProgrammePublic.of(p) for p in programme_service.list_programmes(uow, actor, year)]

@@ -183,7 +183,13 @@ def nominate(
 ) -> NominationPublic:
     """Nominate a person (name, rank, nation) to one of the nation's allocated seats."""
     info = nominations.nominate(
-        uow, actor, iteration_id, nation=body.nation, name=body.name, rank=body.rank
+        uow,
+        actor,
+        iteration_id,
+        nation=body.nation,
+        name=body.name,
+        rank=body.rank,
+        clearance_held=Clearance[body.clearance_held],
     )
     return NominationPublic.model_validate(info)
 
@@ -198,7 +204,14 @@ def join_waiting_list(
     iteration_id: IdPath, body: NominationIn, actor: ActorDep, uow: UowDep
 ) -> NominationPublic:
     info = nominations.nominate(
-        uow, actor, iteration_id, nation=body.nation, name=body.name, rank=body.rank, waiting=True
+        uow,
+        actor,
+        iteration_id,
+        nation=body.nation,
+        name=body.name,
+        rank=body.rank,
+        clearance_held=Clearance[body.clearance_held],
+        waiting=True,
     )
     return NominationPublic.model_validate(info)
 

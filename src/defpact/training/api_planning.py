@@ -16,6 +16,7 @@ from defpact.training.schemas import (
     MilestoneDocumentIn,
     MilestoneIn,
     MilestonePublic,
+    MilestoneUpdate,
     StagePublic,
     StageUpdate,
 )
@@ -68,6 +69,17 @@ def add_milestone(
     )
 
 
+@router.put("/milestones/{milestone_id}", response_model=MilestonePublic, responses=_WRITE)
+def update_milestone(
+    milestone_id: IdPath, body: MilestoneUpdate, actor: ActorDep, uow: UowDep
+) -> MilestonePublic:
+    """Edit a milestone event or mark it done (``done: true``)."""
+    m = planning.update_milestone(
+        uow, actor, milestone_id, name=body.name, on=body.on, place=body.place, done=body.done
+    )
+    return MilestonePublic.of(m)
+
+
 @router.post(
     "/milestones/{milestone_id}/documents",
     response_model=list[StagePublic],
@@ -112,3 +124,9 @@ def advance_lesson(
     """Move the lesson one step: identified (lesson), action (action, owner, due), learned."""
     info = planning.advance_lesson(uow, actor, lesson_id, body.step(), version=body.version)
     return LessonPublic.of(info)
+
+
+@router.post("/lessons/{lesson_id}/withdraw", response_model=LessonPublic, responses=_WRITE)
+def withdraw_lesson(lesson_id: IdPath, actor: ActorDep, uow: UowDep) -> LessonPublic:
+    """Withdraw a lesson (its nation): kept for that nation and the audit, hidden from others."""
+    return LessonPublic.of(planning.withdraw_lesson(uow, actor, lesson_id))

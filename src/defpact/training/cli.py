@@ -2,8 +2,10 @@
 
     defpact training schedule FILE|--year Y [--time-limit S] [--format json|table] [--check]
         [--gantt OUT.svg] [--load OUT.svg] [--ics OUT.ics] [--csv OUT.csv]
-    defpact training seats allocate FILE [--method nash|round-robin] [--format json|table]
-        [--order HR,AL,XK] [--check] [--time-limit S] [--csv OUT.csv]
+    defpact training seats allocate FILE|--year Y [--course CODE ...] [--method nash|round-robin]
+        [--format json|table] [--order HR,AL,XK] [--max-per-iteration N] [--allow-own]
+        [--check] [--time-limit S] [--csv OUT.csv]
+    defpact training withdraw exercise CODE | withdraw lesson ID
 
 Bad input prints one line to stderr and exits with code 2. An infeasible programme is an
 answer, not an error: it exits 0 with status INFEASIBLE and the conflicting exercises. A plan
@@ -16,7 +18,7 @@ import dataclasses
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -25,7 +27,11 @@ from rich.table import Table
 from defpact.core.cli import open_node
 from defpact.core.context import Actor
 from defpact.core.errors import DefpactError
+from defpact.training import seat_service
+from defpact.training.academy_service import catalogue
 from defpact.training.checker import check_plan
+from defpact.training.cli_withdraw import FormatOpt, OutputFormat, withdraw_app
+from defpact.training.cli_withdraw import fail as _fail
 from defpact.training.gantt import gantt_svg, programme_csv, seats_csv, to_ics, unit_load_svg
 from defpact.training.instance import instance_from_dict, seat_problem_from_dict
 from defpact.training.model import Instance, InstanceError, Plan
@@ -42,25 +48,17 @@ from defpact.training.seats import (
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Joint training: exercise programme and academy seats, from files.", no_args_is_help=True
+    help="Joint training: exercise programme and academy seats, from files or stored data.",
+    no_args_is_help=True,
 )
 seats_app = typer.Typer(help="Academy seat exchange.", no_args_is_help=True)
 app.add_typer(seats_app, name="seats")
-
-
-class OutputFormat(StrEnum):
-    json = "json"
-    table = "table"
+app.add_typer(withdraw_app, name="withdraw")
 
 
 class Method(StrEnum):
     nash = "nash"
     round_robin = "round-robin"
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _load_json(path: Path) -> Any:
@@ -86,7 +84,6 @@ FileArg = Annotated[Path, typer.Argument(help="JSON file (format in docs/trainin
 OptFileArg = Annotated[
     Path | None, typer.Argument(help="JSON instance file; omit with --year to use stored data.")
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 
 
 @app.command("schedule")
@@ -216,38 +213,124 @@ def _print_plan(plan: Plan, violations: list[dict[str, str]] | None) -> None:
 
 @seats_app.command("allocate")
 def allocate_command(
-    file: FileArg,
+    file: OptFileArg = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Allocate the stored bids of this year; save the result."),
+    ] = None,
+    course: Annotated[
+        list[str] | None,
+        typer.Option("--course", help="With --year: show only this course's seats (repeatable)."),
+    ] = None,
     method: Annotated[Method, typer.Option("--method", help="Allocation method.")] = Method.nash,
     output: FormatOpt = OutputFormat.table,
     order: Annotated[
         str | None, typer.Option("--order", help="Round-robin order, e.g. HR,AL,XK.")
     ] = None,
+    max_per_iteration: Annotated[
+        int, typer.Option("--max-per-iteration", help="With --year: seats per nation and run.")
+    ] = 1,
+    allow_own: Annotated[
+        bool, typer.Option("--allow-own", help="With --year: seats in own courses allowed.")
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="Also check Pareto optimality.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds.")] = 30.0,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write allocations as CSV.")] = None,
 ) -> None:
-    """Allocate academy course seats from a bids file."""
+    """Allocate academy course seats from a bids FILE, or (--year) from the node's stored bids
+    (the allocation is saved there, as by an admin; --course narrows what is shown)."""
+    if (file is None) == (year is None):
+        _fail("give either a bids FILE or --year YEAR")
+    if course and year is None:
+        _fail("--course: only with --year (a bids file holds its own iterations)")
+    turn = [n.strip() for n in order.split(",")] if order else None
+    saved: dict[str, Any] | None = None
     try:
-        problem = seat_problem_from_dict(_load_json(file))
-        turn = [n.strip() for n in order.split(",")] if order else None
-        if turn is not None and sorted(turn) != sorted(problem.bids):
-            raise InstanceError("--order", "must list every bidding nation exactly once")
-        if method is Method.nash:
-            result = allocate_nash(problem, time_limit_s=time_limit)
+        if year is not None:
+            stored = _allocate_stored(year, method, turn, max_per_iteration, allow_own, course)
+            problem, result = _only_courses(stored.problem, stored.result, course or [])
+            saved = {"id": stored.info.id, "year": year, "method": stored.info.method}
         else:
-            result = allocate_round_robin(problem, turn)
+            assert file is not None  # noqa: S101 - checked above
+            problem = seat_problem_from_dict(_load_json(file))
+            if turn is not None and sorted(turn) != sorted(problem.bids):
+                raise InstanceError("--order", "must list every bidding nation exactly once")
+            if method is Method.nash:
+                result = allocate_nash(problem, time_limit_s=time_limit)
+            else:
+                result = allocate_round_robin(problem, turn)
     except InstanceError as exc:
         _fail(str(exc))
-    pareto = is_pareto_optimal(problem, result.seats, time_limit_s=time_limit) if check else None
+    pareto: bool | None = None
+    if check and year is not None:  # the stored fairness report proved it already
+        pareto = stored.info.fairness.get("pareto_optimal")
+        if pareto is None:
+            pareto = is_pareto_optimal(stored.problem, stored.result.seats, time_limit_s=time_limit)
+    elif check:
+        pareto = is_pareto_optimal(problem, result.seats, time_limit_s=time_limit)
     if csv:
         _write(csv, seats_csv(problem, result))
     if output is OutputFormat.json:
         body = dataclasses.asdict(result)
+        if saved is not None:
+            body["allocation"] = saved | {"courses": sorted(course or [])}
         if pareto is not None:
             body["pareto_optimal"] = pareto
         typer.echo(json.dumps(body, indent=2))
     else:
+        if saved is not None:
+            typer.echo(f"saved as allocation {saved['id']} of {year}")
         _print_allocation(problem, result, pareto)
+
+
+def _allocate_stored(
+    year: int,
+    method: Method,
+    turn: list[str] | None,
+    max_per_iteration: int,
+    allow_own: bool,
+    courses: list[str] | None,
+) -> seat_service.Allocated:
+    """Allocate ``year`` from the database as the console operator and save the result."""
+    node = open_node()
+    try:
+        running = {c.code for c in catalogue(node.uow(), year) if c.iterations}
+        for code in courses or []:
+            if code not in running:
+                raise InstanceError("--course", f"no course {code!r} runs in {year}")
+        return seat_service.allocate_and_report(
+            node.uow(),
+            Actor.console("cli"),
+            year,
+            method=method.value,
+            max_per_iteration=max_per_iteration,
+            allow_own=allow_own,
+            order=turn,
+        )
+    except DefpactError as exc:
+        raise InstanceError(exc.field or "--year", exc.detail) from None
+    finally:
+        node.dispose()
+
+
+def _only_courses(
+    problem: SeatProblem, result: SeatAllocation, courses: list[str]
+) -> tuple[SeatProblem, SeatAllocation]:
+    """The iterations of ``courses`` only (all when empty); utilities and envy stay year-wide."""
+    if not courses:
+        return problem, result
+    known = {it.course for it in problem.iterations}
+    for code in courses:
+        if code not in known:
+            raise InstanceError("--course", f"no course {code!r} runs in this year")
+    kept = {it.id for it in problem.iterations if it.course in courses}
+    iterations = tuple(it for it in problem.iterations if it.id in kept)
+    seats = {n: {i: k for i, k in got.items() if i in kept} for n, got in result.seats.items()}
+    left = {i: k for i, k in result.unallocated.items() if i in kept}
+    return (
+        dataclasses.replace(problem, iterations=iterations),
+        dataclasses.replace(result, seats=seats, unallocated=left),
+    )
 
 
 def _print_allocation(problem: SeatProblem, result: SeatAllocation, pareto: bool | None) -> None:

@@ -6,6 +6,11 @@ a window shorter than the duration (``latest_week``), a unit of a non-participat
 (``required_units.<nation>``), an area in no host nation (``areas``), each a 422 naming the
 field. Creating an exercise opens its five planning stages. Reads take ``visible_to``; an
 exercise the caller may not read answers "no such exercise".
+
+Withdrawing (the host nation) works like withdrawing an intelligence report: the exercise is
+kept, with ``withdrawn_at`` set, for the host and the audit trail, and every other nation stops
+seeing it (``visible_to`` hides withdrawn records from non-originators). The next solve of the
+year leaves it out, so an approved version no longer pins it there.
 """
 
 from __future__ import annotations
@@ -39,12 +44,14 @@ from defpact.training.store import AreaRow, ExerciseRow, StageRow, UnitRow
 
 __all__ = [
     "create_exercise",
+    "exercise_id_by_code",
     "exercise_info",
     "get_exercise",
     "list_exercises",
     "load_exercise",
     "update_exercise",
     "visible_exercise_rows",
+    "withdraw_exercise",
 ]
 
 
@@ -70,6 +77,7 @@ def exercise_info(row: ExerciseRow) -> ExerciseInfo:
         marking=row.marking,
         version=row.version,
         updated_at=row.updated_at,
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -187,6 +195,8 @@ def update_exercise(
         row = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, row.originator, "exercises")
         ensure_originated_here(session, row.originator, "exercise")
+        if row.withdrawn_at is not None:
+            raise Conflict(f"{row.code} was withdrawn; it can no longer change")
         if version != row.version:
             raise Conflict("the exercise was changed since you read it; reload", field="version")
         fields = _check(session, row.originator, draft)
@@ -219,8 +229,9 @@ def update_exercise(
 def visible_exercise_rows(
     session: Session, actor: Actor, year: int | None = None
 ) -> Sequence[ExerciseRow]:
+    """Exercises ``actor`` may read: withdrawn ones only for their host (and the console)."""
     visible = access.visibility(ExerciseRow, actor, member_codes_in(session))
-    stmt = select(ExerciseRow).where(visible, ExerciseRow.withdrawn_at.is_(None))
+    stmt = select(ExerciseRow).where(visible)
     if year is not None:
         stmt = stmt.where(ExerciseRow.year == year)
     return session.scalars(stmt.order_by(ExerciseRow.year, ExerciseRow.code)).all()
@@ -250,3 +261,40 @@ def get_exercise(uow: UnitOfWork, actor: Actor, exercise_id: int) -> ExerciseInf
         info = exercise_info(row)
         uow.commit()
     return info
+
+
+def withdraw_exercise(uow: UnitOfWork, actor: Actor, exercise_id: int) -> ExerciseInfo:
+    """Withdraw an exercise (its host nation); withdrawing twice changes nothing."""
+    with uow:
+        session = uow.session
+        row = load_exercise(session, actor, exercise_id)
+        access.require_writer(session, actor, row.originator, "exercises")
+        if row.withdrawn_at is None:
+            row.withdrawn_at = utcnow()
+            try:
+                session.flush()
+            except StaleDataError:
+                raise Conflict("the exercise was changed concurrently; reload") from None
+            record_event(
+                session,
+                actor,
+                "training.exercise.withdraw",
+                "training_exercise",
+                row.id,
+                object_nation=row.originator,
+                before={"code": row.code, "withdrawn_at": None},
+                after={"code": row.code, "withdrawn_at": row.withdrawn_at},
+            )
+        info = exercise_info(row)
+        uow.commit()
+    return info
+
+
+def exercise_id_by_code(uow: UnitOfWork, actor: Actor, code: str) -> int:
+    """The id of the exercise ``code`` the caller may read (else "no such exercise")."""
+    with uow:
+        visible = access.visibility(ExerciseRow, actor, member_codes_in(uow.session))
+        found = uow.session.scalar(select(ExerciseRow.id).where(ExerciseRow.code == code, visible))
+    if found is None:
+        raise access.not_found("exercise", code)
+    return int(found)

@@ -1,6 +1,10 @@
 """Use cases of nominations: persons (name, rank, nation only) on allocated seats, waiting
 lists, the release of unused seats at the nomination deadline, and the reciprocity ledger.
 
+Each nomination carries ``clearance_held``: the security clearance level the nominating nation
+attests the person holds (a declaration, not a vetting record). A nomination or waiting-list
+entry below the course's ``clearance_required`` is refused (422 naming ``clearance_held``).
+
 A nation nominates up to the seats the latest allocation gave it on an iteration; others queue
 on the iteration's waiting list. When the nomination deadline has passed, the course owner
 releases the iteration: every seat still unfilled goes to the waiting list in order (first
@@ -19,6 +23,7 @@ from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput
+from defpact.core.identity import Clearance
 from defpact.core.uow import UnitOfWork
 from defpact.training import access
 from defpact.training.seat_service import iterations_of, latest_allocation_row
@@ -49,6 +54,7 @@ class NominationInfo:
     rank: str
     status: str
     position: int
+    clearance_held: Clearance = Clearance.UNCLASSIFIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +77,16 @@ class LedgerLine:
 
 
 def _nomination(row: NominationRow, code: str) -> NominationInfo:
-    return NominationInfo(row.id, code, row.nation, row.name, row.rank, row.status, row.position)
+    return NominationInfo(
+        row.id,
+        code,
+        row.nation,
+        row.name,
+        row.rank,
+        row.status,
+        row.position,
+        Clearance(row.clearance_held),
+    )
 
 
 def _filled(session: Session, iteration_id: int, nation: str | None = None) -> int:
@@ -92,9 +107,13 @@ def nominate(
     nation: str,
     name: str,
     rank: str,
+    clearance_held: Clearance = Clearance.UNCLASSIFIED,
     waiting: bool = False,
 ) -> NominationInfo:
-    """Nominate a person to one of ``nation``'s seats, or (``waiting``) queue them."""
+    """Nominate a person to one of ``nation``'s seats, or (``waiting``) queue them.
+
+    ``clearance_held`` is the level ``nation`` attests; it must reach the course's requirement.
+    """
     person = access.checked_text(name, "name", 120)
     grade = access.checked_text(rank, "rank", 60)
     with uow:
@@ -107,6 +126,7 @@ def nominate(
             raise InvalidInput(
                 f"{it.code} is a course of {nation}; seats go to partners", field="nation"
             )
+        _check_clearance(session, it, clearance_held)
         if waiting:
             last = (
                 session.scalar(
@@ -132,6 +152,7 @@ def nominate(
             nation=nation,
             name=person,
             rank=grade,
+            clearance_held=int(clearance_held),
             status=status,
             position=position,
             created_at=utcnow(),
@@ -145,11 +166,26 @@ def nominate(
             "training_iteration",
             it.id,
             object_nation=nation,
-            after={"nation": nation, "name": person, "rank": grade},
+            after={
+                "nation": nation,
+                "name": person,
+                "rank": grade,
+                "clearance_held": Clearance(clearance_held).name,
+            },
         )
         info = _nomination(row, it.code)
         uow.commit()
     return info
+
+
+def _check_clearance(session: Session, it: IterationRow, held: Clearance) -> None:
+    course = session.get(CourseRow, it.course_id)
+    needed = Clearance(course.clearance_required if course else 0)
+    if held < needed:
+        raise InvalidInput(
+            f"{it.code} requires {needed.name} clearance; the nominee holds {held.name}",
+            field="clearance_held",
+        )
 
 
 def _owner(session: Session, it: IterationRow) -> str:

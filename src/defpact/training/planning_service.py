@@ -5,13 +5,16 @@ officers of its participating nations plan it. Lessons are marked records of the
 author's nation originates them, only that nation advances them through the cycle
 (``lessons.next_step``), and readers get them through ``visible_to``. An exercise or lesson the
 caller may not read answers "no such ...".
+
+A lesson's nation may withdraw it: it is kept for that nation and the audit trail and hidden
+from every other nation (``visible_to``), exactly like a withdrawn intelligence report.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,6 +48,8 @@ __all__ = [
     "list_lessons",
     "list_stages",
     "set_stage_status",
+    "update_milestone",
+    "withdraw_lesson",
 ]
 
 
@@ -53,6 +58,12 @@ def _planner(session: Session, actor: Actor, exercise: ExerciseRow) -> None:
     nation = access.require_planner(session, actor)
     if nation is not None and nation not in exercise.nations:
         raise PermissionDenied(f"only the nations of {exercise.code} plan it")
+    _not_withdrawn(exercise)
+
+
+def _not_withdrawn(exercise: ExerciseRow) -> None:
+    if exercise.withdrawn_at is not None:
+        raise Conflict(f"{exercise.code} was withdrawn; it is no longer planned")
 
 
 def _stages(session: Session, exercise_id: int) -> list[StageInfo]:
@@ -171,6 +182,62 @@ def add_milestone(
     return info
 
 
+def update_milestone(
+    uow: UnitOfWork,
+    actor: Actor,
+    milestone_id: int,
+    *,
+    name: str,
+    on: date,
+    place: str = "",
+    done: bool = False,
+) -> MilestoneInfo:
+    """Edit a milestone event (name, date, place) or mark it done."""
+    title = access.checked_text(name, "name", 200)
+    where = access.checked_text(place, "place", 200, required=False)
+    with uow:
+        session = uow.session
+        row, exercise = _milestone(session, actor, milestone_id)
+        _planner(session, actor, exercise)
+        before = {"name": row.name, "on": row.on, "place": row.place, "done": row.done}
+        row.name, row.on, row.place, row.done = title, on, where, done
+        session.flush()
+        record_event(
+            session,
+            actor,
+            "training.milestone.update",
+            "training_milestone",
+            row.id,
+            object_nation=exercise.originator,
+            before=before,
+            after={"name": title, "on": on, "place": where, "done": done},
+        )
+        docs = session.scalars(
+            select(MilestoneDocumentRow)
+            .where(MilestoneDocumentRow.milestone_id == row.id)
+            .order_by(MilestoneDocumentRow.id)
+        )
+        info = MilestoneInfo(
+            row.id, row.stage, title, on, where, done, tuple((d.title, d.reference) for d in docs)
+        )
+        uow.commit()
+    return info
+
+
+def _milestone(
+    session: Session, actor: Actor, milestone_id: int
+) -> tuple[MilestoneRow, ExerciseRow]:
+    """A milestone of an exercise the caller may read (else "no such milestone")."""
+    milestone = session.get(MilestoneRow, milestone_id)
+    if milestone is None:
+        raise access.not_found("milestone", milestone_id)
+    try:
+        exercise = load_exercise(session, actor, milestone.exercise_id)
+    except NotFound:
+        raise access.not_found("milestone", milestone_id) from None
+    return milestone, exercise
+
+
 def add_milestone_document(
     uow: UnitOfWork, actor: Actor, milestone_id: int, title: str, reference: str = ""
 ) -> list[StageInfo]:
@@ -178,13 +245,7 @@ def add_milestone_document(
     ref = access.checked_text(reference, "reference", 500, required=False)
     with uow:
         session = uow.session
-        milestone = session.get(MilestoneRow, milestone_id)
-        if milestone is None:
-            raise access.not_found("milestone", milestone_id)
-        try:
-            exercise = load_exercise(session, actor, milestone.exercise_id)
-        except NotFound:
-            raise access.not_found("milestone", milestone_id) from None
+        _, exercise = _milestone(session, actor, milestone_id)
         _planner(session, actor, exercise)
         row = MilestoneDocumentRow(
             milestone_id=milestone_id,
@@ -226,6 +287,7 @@ def _lesson_info(row: LessonRow, code: str) -> LessonInfo:
         marking=row.marking,
         version=row.version,
         updated_at=row.updated_at,
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -239,6 +301,7 @@ def create_lesson(
         session = uow.session
         exercise = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, marking.originator, "lessons")
+        _not_withdrawn(exercise)
         access.check_marking(session, actor, marking)
         now = utcnow()
         row = LessonRow(
@@ -269,16 +332,17 @@ def create_lesson(
 
 
 def _visible_lessons(session: Session, actor: Actor) -> Select[LessonRow, str]:
-    """Lessons the caller may read, of exercises the caller may read too."""
+    """Lessons the caller may read, of exercises the caller may read too (``visible_to`` shows
+    withdrawn ones to their own nation only). A nation keeps its own lessons of an exercise
+    that was withdrawn or is no longer released to it."""
     members = member_codes_in(session)
+    exercise_ok = access.visibility(ExerciseRow, actor, members)
+    if actor.principal is not None:
+        exercise_ok = or_(exercise_ok, LessonRow.originator == actor.principal.nation)
     return (
         select(LessonRow, ExerciseRow.code)
         .join(ExerciseRow, ExerciseRow.id == LessonRow.exercise_id)
-        .where(
-            access.visibility(LessonRow, actor, members),
-            access.visibility(ExerciseRow, actor, members),
-            LessonRow.withdrawn_at.is_(None),
-        )
+        .where(access.visibility(LessonRow, actor, members), exercise_ok)
     )
 
 
@@ -298,6 +362,8 @@ def advance_lesson(
         row, code = _load_lesson(session, actor, lesson_id)
         access.require_writer(session, actor, row.originator, "lessons")
         ensure_originated_here(session, row.originator, "lesson")
+        if row.withdrawn_at is not None:
+            raise Conflict("the lesson was withdrawn; it can no longer advance")
         if row.version != version:
             raise Conflict("the lesson changed since you read it; reload", field="version")
         if step.action_owner is not None:
@@ -352,6 +418,33 @@ def get_lesson(uow: UnitOfWork, actor: Actor, lesson_id: int) -> LessonInfo:
     with uow:
         row, code = _load_lesson(uow.session, actor, lesson_id)
         access.audit_reads(uow.session, actor, "lesson", [row])
+        info = _lesson_info(row, code)
+        uow.commit()
+    return info
+
+
+def withdraw_lesson(uow: UnitOfWork, actor: Actor, lesson_id: int) -> LessonInfo:
+    """Withdraw a lesson (its nation); withdrawing twice changes nothing."""
+    with uow:
+        session = uow.session
+        row, code = _load_lesson(session, actor, lesson_id)
+        access.require_writer(session, actor, row.originator, "lessons")
+        if row.withdrawn_at is None:
+            row.withdrawn_at = utcnow()
+            try:
+                session.flush()
+            except StaleDataError:
+                raise Conflict("the lesson was changed concurrently; reload") from None
+            record_event(
+                session,
+                actor,
+                "training.lesson.withdraw",
+                "training_lesson",
+                row.id,
+                object_nation=row.originator,
+                before={"withdrawn_at": None},
+                after={"exercise": code, "withdrawn_at": row.withdrawn_at},
+            )
         info = _lesson_info(row, code)
         uow.commit()
     return info

@@ -107,6 +107,7 @@ class ExerciseInfo:
     marking: Marking
     version: int
     updated_at: datetime
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +171,4 @@ class LessonInfo:
     marking: Marking
     version: int
     updated_at: datetime
+    withdrawn_at: datetime | None = None

@@ -16,6 +16,7 @@ from defpact.training.records import (
     ExerciseDraft,
     ExerciseInfo,
     LessonInfo,
+    MilestoneInfo,
     Period,
     ProgrammeInfo,
     Required,
@@ -34,6 +35,7 @@ __all__ = [
     "LessonStepIn",
     "MilestoneDocumentIn",
     "MilestoneIn",
+    "MilestoneUpdate",
     "MilestonePublic",
     "PeriodIn",
     "ProgrammeApprove",
@@ -215,6 +217,9 @@ class ExercisePublic(_Out):
     marking: MarkingPublic
     version: int
     updated_at: datetime
+    withdrawn_at: datetime | None = Field(
+        None, description="set when the originator withdrew it; others no longer see it"
+    )
 
     @classmethod
     def of(cls, e: ExerciseInfo) -> ExercisePublic:
@@ -243,6 +248,7 @@ class ExercisePublic(_Out):
             marking=MarkingPublic.of(e.marking),
             version=e.version,
             updated_at=e.updated_at,
+            withdrawn_at=e.withdrawn_at,
         )
 
 
@@ -348,6 +354,13 @@ class MilestoneIn(_In):
     done: bool = False
 
 
+class MilestoneUpdate(_In):
+    name: Name
+    on: date
+    place: Short = ""
+    done: bool = False
+
+
 class MilestoneDocumentIn(_In):
     title: Name
     reference: Annotated[str, StringConstraints(max_length=500)] = ""
@@ -367,6 +380,18 @@ class MilestonePublic(_Out):
     done: bool
     documents: list[DocumentPublic]
 
+    @classmethod
+    def of(cls, m: MilestoneInfo) -> MilestonePublic:
+        return cls(
+            id=m.id,
+            stage=m.stage,
+            name=m.name,
+            on=m.on,
+            place=m.place,
+            done=m.done,
+            documents=[DocumentPublic(title=t, reference=r) for t, r in m.documents],
+        )
+
 
 class StagePublic(_Out):
     stage: str
@@ -378,18 +403,7 @@ class StagePublic(_Out):
         return cls(
             stage=s.stage,
             status=s.status,
-            milestones=[
-                MilestonePublic(
-                    id=m.id,
-                    stage=m.stage,
-                    name=m.name,
-                    on=m.on,
-                    place=m.place,
-                    done=m.done,
-                    documents=[DocumentPublic(title=t, reference=r) for t, r in m.documents],
-                )
-                for m in s.milestones
-            ],
+            milestones=[MilestonePublic.of(m) for m in s.milestones],
         )
 
 
@@ -436,6 +450,9 @@ class LessonPublic(_Out):
     marking: MarkingPublic
     version: int
     updated_at: datetime
+    withdrawn_at: datetime | None = Field(
+        None, description="set when the originator withdrew it; others no longer see it"
+    )
 
     @classmethod
     def of(cls, x: LessonInfo) -> LessonPublic:
@@ -455,4 +472,5 @@ class LessonPublic(_Out):
             marking=MarkingPublic.of(x.marking),
             version=x.version,
             updated_at=x.updated_at,
+            withdrawn_at=x.withdrawn_at,
         )

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from defpact.core.identity import Clearance
 from defpact.core.schemas import ClearanceName
 
 __all__ = [
@@ -158,6 +159,9 @@ class NominationIn(_In):
     nation: NationCode
     name: Annotated[str, StringConstraints(min_length=1, max_length=120)]
     rank: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    clearance_held: ClearanceName = Field(
+        "UNCLASSIFIED", description="clearance level the nominating nation attests"
+    )
 
 
 class NominationPublic(_Out):
@@ -166,8 +170,14 @@ class NominationPublic(_Out):
     nation: str
     name: str
     rank: str
+    clearance_held: str
     status: str
     position: int
+
+    @field_validator("clearance_held", mode="before")
+    @classmethod
+    def _level_name(cls, value: object) -> object:
+        return value.name if isinstance(value, Clearance) else value
 
 
 class ReleasePublic(_Out):

@@ -44,14 +44,16 @@ from defpact.training.store_academy import (
 )
 
 __all__ = [
-    "iterations_of",
-    "latest_allocation_row",
+    "Allocated",
     "AllocationInfo",
     "BidInfo",
+    "allocate_and_report",
     "allocate_seats",
     "allocation_csv",
     "get_allocation",
+    "iterations_of",
     "latest_allocation",
+    "latest_allocation_row",
     "list_bids",
     "seat_problem",
     "submit_bid",
@@ -237,6 +239,15 @@ def _allocation(row: AllocationRow) -> AllocationInfo:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Allocated:
+    """A stored allocation with the problem it solved and the solver's full result."""
+
+    info: AllocationInfo
+    problem: SeatProblem
+    result: SeatAllocation
+
+
 def allocate_seats(
     uow: UnitOfWork,
     actor: Actor,
@@ -248,8 +259,32 @@ def allocate_seats(
     order: Sequence[str] | None = None,
 ) -> AllocationInfo:
     """Allocate ``year``'s seats from the stored bids and store the result (admins)."""
+    return allocate_and_report(
+        uow,
+        actor,
+        year,
+        method=method,
+        max_per_iteration=max_per_iteration,
+        allow_own=allow_own,
+        order=order,
+    ).info
+
+
+def allocate_and_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    year: int,
+    *,
+    method: str = "nash",
+    max_per_iteration: int = 1,
+    allow_own: bool = False,
+    order: Sequence[str] | None = None,
+) -> Allocated:
+    """``allocate_seats``, also answering the problem and the full result (for the CLI)."""
     if method not in ("nash", "round-robin"):
         raise InvalidInput("method must be nash or round-robin", field="method")
+    if not 1 <= max_per_iteration <= 50:
+        raise InvalidInput("max_per_iteration must be 1..50", field="max_per_iteration")
     with uow:
         session = uow.session
         access.require_admin(session, actor)
@@ -304,7 +339,7 @@ def allocate_seats(
         )
         info = _allocation(row)
         uow.commit()
-    return info
+    return Allocated(info, problem, result)
 
 
 def latest_allocation(uow: UnitOfWork, year: int) -> AllocationInfo | None:

@@ -4,7 +4,8 @@ Academies and colleges offer courses; a course runs as iterations (dated, with t
 offered to partners and a nomination deadline). Each nation files one bid per intake year
 (100 points over that year's iterations). An allocation stores its method, the seats per
 nation and iteration and its fairness report. Nominations and waiting-list entries name a
-person by name, rank and nation only. Recruitment rows hold a shared calendar and aggregated
+person by name, rank and nation only, with the clearance level the nominating nation attests.
+Recruitment rows hold a shared calendar and aggregated
 figures per nation, year and channel: no personal data.
 """
 
@@ -121,6 +122,8 @@ class NominationRow(Base):
     nation: Mapped[str] = mapped_column(String(2), index=True)
     name: Mapped[str] = mapped_column(String(120))
     rank: Mapped[str] = mapped_column(String(60))
+    # the security clearance the nominating nation attests the person holds (Clearance value)
+    clearance_held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,6 @@
 """Web pages of training: the programme (SVG Gantt and per-unit load, solve and approve forms),
-exercises (list, detail with planning stages and lessons, create form) and lessons.
+exercises (list, create form) and lessons; the exercise page and its planning forms are in
+``web_planning``.
 
 The seat exchange and recruitment pages are in ``web_academy``. Pages call one service function
 and render; SVGs come from ``gantt`` (which escapes every text); every form posts its CSRF token.
@@ -29,10 +30,17 @@ from defpact.core.webkit import (
     error_message,
     register_nav,
 )
-from defpact.training import exercise_service, planning_service, programme_service, web_academy
+from defpact.training import (
+    exercise_service,
+    planning_service,
+    programme_service,
+    web_academy,
+    web_planning,
+)
 from defpact.training.access import today
 from defpact.training.gantt import gantt_svg, unit_load_svg
 from defpact.training.records import ExerciseDraft, Required
+from defpact.training.web_planning import exercise_page
 from defpact.training.web_render import error_page, page
 
 __all__ = ["router"]
@@ -257,37 +265,9 @@ async def create_exercise(request: Request, session: WebUser, uow: UowDep) -> Re
     return RedirectResponse(f"/training/exercises/{info.id}", status_code=303)
 
 
-def _exercise_page(
-    request: Request,
-    session: WebSession,
-    uow: UnitOfWork,
-    exercise_id: int,
-    *,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    actor = Actor.of(session.principal)
-    try:
-        info = exercise_service.get_exercise(uow, actor, exercise_id)
-    except DefpactError as exc:
-        return error_page(request, session, exc)
-    return page(
-        request,
-        "trn_exercise.html",
-        session,
-        status_code=status_code,
-        exercise=info,
-        stages=planning_service.list_stages(uow, actor, exercise_id),
-        lessons=planning_service.list_lessons(uow, actor, exercise_id),
-        error=error,
-        clearances=[c.name for c in Clearance],
-        tlps=[t.value for t in TLP],
-    )
-
-
 @router.get("/training/exercises/{exercise_id}", response_class=HTMLResponse)
 def exercise(request: Request, exercise_id: IdPath, session: WebUser, uow: UowDep) -> Response:
-    return _exercise_page(request, session, uow, exercise_id)
+    return exercise_page(request, session, uow, exercise_id)
 
 
 @router.post("/training/exercises/{exercise_id}/lessons")
@@ -306,8 +286,15 @@ async def add_lesson(
             _marking(session.principal.nation, form),
         )
     except DefpactError as exc:
-        return _exercise_page(
-            request, session, uow, exercise_id, error=error_message(exc), status_code=exc.status
+        return exercise_page(
+            request,
+            session,
+            uow,
+            exercise_id,
+            error=error_message(exc),
+            status_code=exc.status,
+            form=form,
+            form_id="lesson-new",
         )
     return RedirectResponse(f"/training/exercises/{exercise_id}#lessons", status_code=303)
 
@@ -318,4 +305,5 @@ def lessons(request: Request, session: WebUser, uow: UowDep) -> Response:
     return page(request, "trn_lessons.html", session, lessons=items)
 
 
+router.include_router(web_planning.router)
 router.include_router(web_academy.router)
