@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.context import Actor, current_request_id
@@ -151,9 +152,14 @@ def _lock_head(session: Session) -> AuditHeadRow:
     stmt = select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
     head = session.scalars(stmt).first()
     if head is None:
-        head = AuditHeadRow(id=1, size=0, frontier=[])
-        session.add(head)
-        session.flush()
+        # Concurrent first writers (PostgreSQL): the loser's insert fails in its savepoint and
+        # it locks the winner's row instead.
+        try:
+            with session.begin_nested():
+                session.add(AuditHeadRow(id=1, size=0, frontier=[]))
+        except IntegrityError:
+            pass
+        head = session.scalars(stmt).one()
     return head
 
 

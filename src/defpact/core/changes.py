@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.db import Base
@@ -124,9 +125,14 @@ def _lock_clock(session: Session) -> ChangeClockRow:
     stmt = select(ChangeClockRow).where(ChangeClockRow.id == 1).with_for_update()
     clock = session.scalars(stmt).first()
     if clock is None:
-        clock = ChangeClockRow(id=1, last_stamp=0)
-        session.add(clock)
-        session.flush()
+        # The first writers may race to create the row (PostgreSQL): the loser's insert fails
+        # in its savepoint and it locks the winner's row instead.
+        try:
+            with session.begin_nested():
+                session.add(ChangeClockRow(id=1, last_stamp=0))
+        except IntegrityError:
+            pass
+        clock = session.scalars(stmt).one()
     return clock
 
 

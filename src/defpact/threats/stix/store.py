@@ -40,6 +40,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.db import Base, UTCDateTime, utcnow
@@ -162,9 +163,14 @@ def lock_clock(session: Session) -> ClockRow:
     stmt = select(ClockRow).where(ClockRow.id == 1).with_for_update()
     clock = session.scalars(stmt).first()
     if clock is None:
-        clock = ClockRow(id=1, last_date_added=0)
-        session.add(clock)
-        session.flush()
+        # Concurrent first writers (PostgreSQL): the loser's insert fails in its savepoint and
+        # it locks the winner's row instead.
+        try:
+            with session.begin_nested():
+                session.add(ClockRow(id=1, last_date_added=0))
+        except IntegrityError:
+            pass
+        clock = session.scalars(stmt).one()
     return clock
 
 
