@@ -84,7 +84,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", help="PostgreSQL URL of a server to create a scratch db on")
+    parser.add_argument("--quick", action="store_true", help="10,000 posts, for CI")
     args = parser.parse_args()
+    if args.quick:
+        args.posts = min(args.posts, 10_000)
     load_all_tables()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
