@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.context import Actor, current_request_id
-from defpact.core.db import Base, UTCDateTime, utcnow
+from defpact.core.db import Base, UTCDateTime, lock_singleton, utcnow
 from defpact.core.merkle import MerkleAccumulator, canonical_json, leaf_hash
 
 __all__ = [
@@ -149,18 +148,7 @@ def record_event(
 
 
 def _lock_head(session: Session) -> AuditHeadRow:
-    stmt = select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
-    head = session.scalars(stmt).first()
-    if head is None:
-        # Concurrent first writers (PostgreSQL): the loser's insert fails in its savepoint and
-        # it locks the winner's row instead.
-        try:
-            with session.begin_nested():
-                session.add(AuditHeadRow(id=1, size=0, frontier=[]))
-        except IntegrityError:
-            pass
-        head = session.scalars(stmt).one()
-    return head
+    return lock_singleton(session, AuditHeadRow, size=0, frontier=[])
 
 
 def _jsonable(data: Mapping[str, Any] | None) -> dict[str, Any] | None:

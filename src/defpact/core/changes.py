@@ -36,10 +36,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from defpact.core.db import Base
+from defpact.core.db import Base, lock_singleton
 from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, Marking
 from defpact.core.releasability import decode_release, encode_release
@@ -122,18 +121,7 @@ def _now_us() -> int:
 
 
 def _lock_clock(session: Session) -> ChangeClockRow:
-    stmt = select(ChangeClockRow).where(ChangeClockRow.id == 1).with_for_update()
-    clock = session.scalars(stmt).first()
-    if clock is None:
-        # The first writers may race to create the row (PostgreSQL): the loser's insert fails
-        # in its savepoint and it locks the winner's row instead.
-        try:
-            with session.begin_nested():
-                session.add(ChangeClockRow(id=1, last_stamp=0))
-        except IntegrityError:
-            pass
-        clock = session.scalars(stmt).one()
-    return clock
+    return lock_singleton(session, ChangeClockRow, last_stamp=0)
 
 
 @dataclass

@@ -17,17 +17,20 @@ from defpact.core.cli_output import OutputFormat, emit, fail, print_table, repor
 from defpact.core.config import get_settings
 from defpact.core.context import Actor
 from defpact.core.db import make_engine, redact_url
-from defpact.core.identity import Clearance, Role
+from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.nations import NATIONS
 from defpact.core.runtime import Node
 from defpact.core.schema import DatabaseUnavailable, check_reachable, upgrade
 from defpact.core.seed import DEMO_PASSWORD, seed_demo, seed_reference
+from defpact.core.sessions import principal_of
+from defpact.core.store import UserRepository
 
 __all__ = [
     "db_app",
     "init_node",
     "members_app",
     "nations_app",
+    "active_principal",
     "open_node",
     "token_app",
     "user_app",
@@ -41,6 +44,15 @@ nations_app = typer.Typer(
 members_app = typer.Typer(help="Members of the pact.", no_args_is_help=True)
 user_app = typer.Typer(help="Users of this node.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+
+
+def active_principal(node: Node, username: str) -> Principal:
+    """The principal of an active user, for commands that act ``--as`` them; fails otherwise."""
+    with node.uow() as uow:
+        row = UserRepository(uow.session).by_username(username)
+        if row is None or row.disabled:
+            fail(f"no active user {username!r}")
+        return principal_of(row)
 
 
 def open_node() -> Node:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, select
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from defpact.core.config import Settings
 
@@ -106,3 +107,24 @@ def _install_sqlite_pragmas(engine: Engine, synchronous: str) -> None:
 def make_session_factory(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Any]:
     """Sessions of one node; ``info`` travels with every session (``Session.info``)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
+
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def lock_singleton(session: Session, model: type[_Row], **initial: Any) -> _Row:
+    """The single row (``id`` 1) of ``model``, locked until the transaction ends (FOR UPDATE;
+    SQLite's BEGIN IMMEDIATE holds the lock), created with ``initial`` values when missing.
+
+    Concurrent first writers on PostgreSQL both find no row: the loser's insert fails in its
+    savepoint and it locks the winner's row instead."""
+    stmt = select(model).where(model.id == 1).with_for_update()  # type: ignore[attr-defined]
+    row = session.scalars(stmt).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(model(id=1, **initial))
+        except IntegrityError:
+            pass
+        row = session.scalars(stmt).one()
+    return row

@@ -19,7 +19,7 @@ from defpact.core.db import UTCDateTime
 from defpact.core.identity import Clearance, Principal
 from defpact.core.marking import PACT, TLP, Marking
 
-__all__ = ["MarkedMixin", "decode_release", "encode_release", "visible_to"]
+__all__ = ["MarkedMixin", "decode_release", "encode_release", "marking_from", "visible_to"]
 
 
 def encode_release(codes: frozenset[str]) -> str:
@@ -31,6 +31,11 @@ def decode_release(text: str) -> frozenset[str]:
     return frozenset(c for c in text.split(",") if c)
 
 
+def marking_from(originator: str, classification: int, releasable_to: str, tlp: str) -> Marking:
+    """The marking stored in the four marking columns (of a mapped row or a plain SQL row)."""
+    return Marking(originator, Clearance(classification), decode_release(releasable_to), TLP(tlp))
+
+
 class MarkedMixin:
     originator: Mapped[str] = mapped_column(String(2), index=True)
     classification: Mapped[int] = mapped_column(Integer, default=0)
@@ -40,12 +45,7 @@ class MarkedMixin:
 
     @property
     def marking(self) -> Marking:
-        return Marking(
-            originator=self.originator,
-            classification=Clearance(self.classification),
-            releasable_to=decode_release(self.releasable_to),
-            tlp=TLP(self.tlp),
-        )
+        return marking_from(self.originator, self.classification, self.releasable_to, self.tlp)
 
     def apply_marking(self, marking: Marking) -> None:
         self.originator = marking.originator

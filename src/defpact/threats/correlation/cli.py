@@ -14,13 +14,11 @@ from typing import Annotated, Any
 
 import typer
 
-from defpact.core.cli import open_node
+from defpact.core.cli import active_principal, open_node
 from defpact.core.cli_output import OutputFormat, emit, fail, print_table, reporting_errors
 from defpact.core.context import Actor
 from defpact.core.marking import banner
 from defpact.core.runtime import Node
-from defpact.core.sessions import principal_of
-from defpact.core.store import UserRepository
 from defpact.threats.correlation import service, sightings, warninglist_service
 from defpact.threats.correlation.service import AlertState, AlertView, LookupResult
 
@@ -37,11 +35,7 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format")]
 
 
 def _actor(node: Node, username: str) -> Actor:
-    with node.uow() as uow:
-        row = UserRepository(uow.session).by_username(username)
-        if row is None or row.disabled:
-            fail(f"no active user {username!r}")
-        return Actor.of(principal_of(row))
+    return Actor.of(active_principal(node, username))
 
 
 def _lookup_json(result: LookupResult) -> dict[str, Any]:

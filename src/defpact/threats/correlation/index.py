@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from defpact.core.config import get_settings
 from defpact.core.identity import Clearance
-from defpact.core.marking import TLP, Marking, can_read
-from defpact.core.releasability import decode_release
+from defpact.core.marking import Marking, can_read
+from defpact.core.releasability import marking_from
 from defpact.core.service import member_codes_in
 from defpact.threats.correlation.extract import SCO_TYPES, object_values
 from defpact.threats.correlation.keys import (
@@ -77,10 +77,7 @@ class _New:
 
 
 def _marking(row: Any) -> Marking:
-    return Marking(
-        row["originator"], Clearance(row["classification"]),
-        decode_release(row["releasable_to"]), TLP(row["tlp"]),
-    )  # fmt: skip
+    return marking_from(row["originator"], row["classification"], row["releasable_to"], row["tlp"])
 
 
 def index_added(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -27,8 +27,8 @@ from defpact.core.context import Actor
 from defpact.core.db import utcnow
 from defpact.core.errors import InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal
-from defpact.core.marking import TLP, Marking
-from defpact.core.releasability import decode_release, visible_to
+from defpact.core.marking import Marking
+from defpact.core.releasability import marking_from, visible_to
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.correlation.keys import address_range, containing_networks, value_key
@@ -158,9 +158,9 @@ def parse_value(text: str, kind: str | None = None) -> Observable:
 
 
 def _marking(row: Any, prefix: str = "") -> Marking:
-    return Marking(
-        row[f"{prefix}originator"], Clearance(row[f"{prefix}classification"]),
-        decode_release(row[f"{prefix}releasable_to"]), TLP(row[f"{prefix}tlp"]),
+    return marking_from(
+        row[f"{prefix}originator"], row[f"{prefix}classification"],
+        row[f"{prefix}releasable_to"], row[f"{prefix}tlp"],
     )  # fmt: skip
 
 

@@ -14,12 +14,11 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from defpact.core.cli import open_node
+from defpact.core.cli import active_principal, open_node
 from defpact.core.cli_output import (
     OutputFormat,
     emit,
     err_console,
-    fail,
     print_table,
     reporting_errors,
 )
@@ -28,8 +27,6 @@ from defpact.core.errors import InvalidInput
 from defpact.core.identity import Principal
 from defpact.core.marking import banner
 from defpact.core.runtime import Node
-from defpact.core.sessions import principal_of
-from defpact.core.store import UserRepository
 from defpact.threats.disinfo import ingest_service, publish_service, read_service, run_service
 from defpact.threats.disinfo.api import upload_marking
 from defpact.threats.disinfo.cli import app
@@ -46,11 +43,7 @@ TlpOpt = Annotated[str, typer.Option(help="CLEAR, GREEN, AMBER, AMBER+STRICT, RE
 
 
 def _principal(node: Node, username: str) -> Principal:
-    with node.uow() as uow:
-        row = UserRepository(uow.session).by_username(username)
-        if row is None or row.disabled:
-            fail(f"no active user {username!r}")
-        return principal_of(row)
+    return active_principal(node, username)
 
 
 def _bar(label: str) -> Progress:

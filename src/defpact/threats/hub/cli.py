@@ -7,6 +7,7 @@ releasability and role rules apply as in the API and the TAXII server.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.progress import Progress
 
-from defpact.core.cli import open_node
+from defpact.core.cli import active_principal, open_node
 from defpact.core.cli_output import (
     OutputFormat,
     emit,
@@ -24,10 +25,9 @@ from defpact.core.cli_output import (
     reporting_errors,
 )
 from defpact.core.context import Actor
-from defpact.core.marking import banner
+from defpact.core.marking import Marking, banner
 from defpact.core.runtime import Node
-from defpact.core.sessions import principal_of
-from defpact.core.store import UserRepository
+from defpact.core.uow import UnitOfWork
 from defpact.threats.hub import service
 from defpact.threats.hub.disarm import ATTRIBUTION, DisarmError, read_disarm_file
 from defpact.threats.hub.schemas import CampaignIn, IncidentIn
@@ -49,11 +49,7 @@ _DEFAULT_DISARM = Path("..") / "shared" / "data" / "disarm" / "DISARM.json"
 
 
 def _actor(node: Node, username: str) -> Actor:
-    with node.uow() as uow:
-        row = UserRepository(uow.session).by_username(username)
-        if row is None or row.disabled:
-            fail(f"no active user {username!r}")
-        return Actor.of(principal_of(row))
+    return Actor.of(active_principal(node, username))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -140,15 +136,16 @@ def _validation_message(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-@report_app.command("incident")
-def report_incident(
-    path: Annotated[Path, typer.Argument(help="JSON with the fields of the incident form")],
-    as_user: AsUser,
-    fmt: FormatOpt = OutputFormat.TABLE,
+def _report(
+    path: Path,
+    as_user: str,
+    fmt: OutputFormat,
+    schema: type[IncidentIn] | type[CampaignIn],
+    submit: Callable[[UnitOfWork, Actor, Any, Marking], service.ReportResult],
 ) -> None:
-    """Report a cyber incident (same JSON as POST /api/threats/reports/incidents)."""
+    """Read a report JSON (the API's body), submit it as ``as_user`` and print the result."""
     try:
-        body = IncidentIn.model_validate(_load_json(path))
+        body = schema.model_validate(_load_json(path))
     except ValidationError as exc:
         fail(_validation_message(exc))
     node = open_node()
@@ -157,7 +154,7 @@ def report_incident(
         assert actor.nation is not None  # noqa: S101 - users have a nation
         with reporting_errors():
             marking = body.marking.to_marking(actor.nation)
-            result = service.submit_incident(node.uow(), actor, body.report(), marking)
+            result = submit(node.uow(), actor, body.report(), marking)
     finally:
         node.dispose()
     ids = [s.stix_id for s in result.status.successes]
@@ -166,6 +163,16 @@ def report_incident(
         {"id": result.stix_id, "objects": ids, "banner": banner(marking)},
         lambda: typer.echo(f"reported {result.stix_id} ({len(ids)} STIX objects)"),
     )
+
+
+@report_app.command("incident")
+def report_incident(
+    path: Annotated[Path, typer.Argument(help="JSON with the fields of the incident form")],
+    as_user: AsUser,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Report a cyber incident (same JSON as POST /api/threats/reports/incidents)."""
+    _report(path, as_user, fmt, IncidentIn, service.submit_incident)
 
 
 @report_app.command("campaign")
@@ -175,25 +182,7 @@ def report_campaign(
     fmt: FormatOpt = OutputFormat.TABLE,
 ) -> None:
     """Report a disinformation campaign (same JSON as POST /api/threats/reports/campaigns)."""
-    try:
-        body = CampaignIn.model_validate(_load_json(path))
-    except ValidationError as exc:
-        fail(_validation_message(exc))
-    node = open_node()
-    try:
-        actor = _actor(node, as_user)
-        assert actor.nation is not None  # noqa: S101 - users have a nation
-        with reporting_errors():
-            marking = body.marking.to_marking(actor.nation)
-            result = service.submit_campaign(node.uow(), actor, body.report(), marking)
-    finally:
-        node.dispose()
-    ids = [s.stix_id for s in result.status.successes]
-    emit(
-        fmt,
-        {"id": result.stix_id, "objects": ids, "banner": banner(marking)},
-        lambda: typer.echo(f"reported {result.stix_id} ({len(ids)} STIX objects)"),
-    )
+    _report(path, as_user, fmt, CampaignIn, service.submit_campaign)
 
 
 @threats_app.command("import")

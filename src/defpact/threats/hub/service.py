@@ -26,7 +26,7 @@ from defpact.core.errors import InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import TLP, Marking, marking_problem
 from defpact.core.nations import NATIONS
-from defpact.core.releasability import decode_release, encode_release, visible_to
+from defpact.core.releasability import encode_release, marking_from, visible_to
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.hub.disarm import DisarmFramework, parse_disarm
@@ -129,12 +129,7 @@ def _members(session: Session) -> frozenset[str]:
 
 
 def _marking_of(row: Any) -> Marking:
-    return Marking(
-        row.originator,
-        Clearance(row.classification),
-        decode_release(row.releasable_to),
-        TLP(row.tlp),
-    )
+    return marking_from(row.originator, row.classification, row.releasable_to, row.tlp)
 
 
 def _name(obj: Mapping[str, Any]) -> str:

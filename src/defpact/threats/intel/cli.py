@@ -12,14 +12,12 @@ from typing import Annotated
 
 import typer
 
-from defpact.core.cli import open_node
+from defpact.core.cli import active_principal, open_node
 from defpact.core.cli_output import OutputFormat, emit, fail, print_table, reporting_errors
 from defpact.core.context import Actor
 from defpact.core.identity import Clearance, Principal
 from defpact.core.marking import TLP, Marking, banner, parse_releasable_to
 from defpact.core.runtime import Node
-from defpact.core.sessions import principal_of
-from defpact.core.store import UserRepository
 from defpact.threats.intel import service
 from defpact.threats.intel.model import IntelReport, ReportDraft
 
@@ -34,11 +32,7 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format")]
 
 
 def _principal(node: Node, username: str) -> Principal:
-    with node.uow() as uow:
-        row = UserRepository(uow.session).by_username(username)
-        if row is None or row.disabled:
-            fail(f"no active user {username!r}")
-        return principal_of(row)
+    return active_principal(node, username)
 
 
 def _json(report: IntelReport) -> dict[str, object]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from defpact.core.changes import Change, record_changes
 from defpact.core.identity import Clearance
 from defpact.core.marking import TLP, Marking
-from defpact.core.releasability import decode_release, encode_release
+from defpact.core.releasability import decode_release, encode_release, marking_from
 from defpact.threats.correlation.index import forget_deleted, index_added
 from defpact.threats.stix.collections import nation_collection_id
 from defpact.threats.stix.refs import index_refs
@@ -57,12 +57,7 @@ _O = OBJECTS_TABLE
 
 
 def _marking(row: dict[str, Any]) -> Marking:
-    return Marking(
-        row["originator"],
-        Clearance(row["classification"]),
-        decode_release(row["releasable_to"]),
-        TLP(row["tlp"]),
-    )
+    return marking_from(row["originator"], row["classification"], row["releasable_to"], row["tlp"])
 
 
 def journal_added(session: Session, rows: Sequence[dict[str, Any]]) -> None:

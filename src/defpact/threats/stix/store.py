@@ -40,10 +40,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from defpact.core.db import Base, UTCDateTime, utcnow
+from defpact.core.db import Base, UTCDateTime, lock_singleton, utcnow
 from defpact.core.identity import Clearance
 from defpact.core.releasability import MarkedMixin, decode_release
 from defpact.threats.stix.marking import DefpactMarking
@@ -160,18 +159,7 @@ class ClockRow(Base):
 
 def lock_clock(session: Session) -> ClockRow:
     """The clock row, locked until the transaction ends (FOR UPDATE; SQLite holds the lock)."""
-    stmt = select(ClockRow).where(ClockRow.id == 1).with_for_update()
-    clock = session.scalars(stmt).first()
-    if clock is None:
-        # Concurrent first writers (PostgreSQL): the loser's insert fails in its savepoint and
-        # it locks the winner's row instead.
-        try:
-            with session.begin_nested():
-                session.add(ClockRow(id=1, last_date_added=0))
-        except IntegrityError:
-            pass
-        clock = session.scalars(stmt).one()
-    return clock
+    return lock_singleton(session, ClockRow, last_date_added=0)
 
 
 @dataclass(frozen=True, slots=True)
