@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import cast
 
 from sqlalchemy import (
@@ -32,13 +33,12 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    insert,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from defpact.core.db import Base, lock_singleton
+from defpact.core.db import Base, bulk_insert, lock_singleton
 from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, Marking
 from defpact.core.releasability import decode_release, encode_release
@@ -137,9 +137,22 @@ class _Pending:
     def merge(self, marking: Marking | None) -> None:
         if marking is None:
             return
-        self.named = self.named | (marking.releasable_to - {PACT})
-        self.pact = self.pact or (PACT in marking.releasable_to and marking.tlp is not TLP.RED)
-        self.min_classification = min(self.min_classification, int(marking.classification))
+        named, pact, lowest = _release_of(marking)
+        self.named = self.named | named
+        self.pact = self.pact or pact
+        self.min_classification = min(self.min_classification, lowest)
+
+
+@lru_cache(maxsize=1024)
+def _release_of(marking: Marking) -> tuple[frozenset[str], bool, int]:
+    """What one marking adds to the union: named nations, pact-wide, classification."""
+    pact = PACT in marking.releasable_to and marking.tlp is not TLP.RED
+    return marking.releasable_to - {PACT}, pact, int(marking.classification)
+
+
+@lru_cache(maxsize=1024)
+def _encoded(codes: frozenset[str]) -> str:
+    return encode_release(codes)
 
 
 _TABLE = cast(Table, RecordChangeRow.__table__)
@@ -182,7 +195,7 @@ def record_changes(session: Session, changes: Sequence[Change]) -> None:
     updates: list[dict[str, object]] = []
     for (rtype, rkey), p in merged.items():
         values: dict[str, object] = {
-            "originator": p.originator, "stamp": stamp, "ever_named": encode_release(p.named),
+            "originator": p.originator, "stamp": stamp, "ever_named": _encoded(p.named),
             "ever_pact": p.pact, "min_classification": p.min_classification,
         }  # fmt: skip
         if p.new:
@@ -203,7 +216,7 @@ def record_changes(session: Session, changes: Sequence[Change]) -> None:
         )  # fmt: skip
         session.connection().execute(stmt, updates)
     if inserts:
-        session.connection().execute(insert(_TABLE), inserts)
+        bulk_insert(session, _TABLE, inserts)
     clock.last_stamp = stamp - 1
 
 

@@ -20,9 +20,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from defpact.core.db import bulk_insert
 from defpact.core.identity import Clearance
 from defpact.core.marking import Marking, can_read
 from defpact.core.replication import RecordState, ReplicaRefused
@@ -183,7 +184,7 @@ def apply_items(
     fresh = [_values(r) for r in held.values() if isinstance(r, _Fresh)]
     session.flush()
     if fresh:  # one executemany instead of an ORM object per replica
-        session.connection().execute(insert(_REPLICAS), fresh)
+        bulk_insert(session, _REPLICAS, fresh)
     return result
 
 

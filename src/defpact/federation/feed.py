@@ -107,9 +107,9 @@ def export_page(
         raise PermissionDenied("the federation feed needs a signed-in peer")
     with uow:
         session = uow.session
-        keyed_lookups(session)
         inbound_peer(session, principal)
         view = PeerView(principal.nation, principal.clearance, own, member_codes_in(session))
+        keyed_lookups(session)  # after the small-table reads: they need no index
         entries = changes_after(session, added_after, own, limit + 1)
         more = len(entries) > limit
         entries = entries[:limit]

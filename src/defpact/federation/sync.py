@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -128,7 +129,8 @@ def _apply_page(
 ) -> Applied:
     with node.uow() as uow:
         session = uow.session
-        keyed_lookups(session)
+        members = member_codes_in(session)
+        keyed_lookups(session)  # after the small-table reads: they need no index
         cursor = session.scalars(
             select(CursorRow)
             .where(CursorRow.peer_id == cfg.peer_id, CursorRow.collection == FEED_COLLECTION_ID)
@@ -142,7 +144,6 @@ def _apply_page(
             session.add(cursor)
         elif cursor.added_after != expected and expected != 0:
             raise Conflict("another sync of this peer advanced the cursor; retry")
-        members = member_codes_in(session)
         if not peer.members_seen:  # what a later membership change is compared with
             peer.members_seen = encode_release(members)
         applied = apply_items(session, cfg.peer_id, page.items, page.stix_ready,
@@ -227,14 +228,23 @@ def sync_peer(
         return result
     cursor = cfg.cursor
     expected = -1 if full else cursor  # a full resync rewinds the cursor on its first page
+    token = cfg.token
     try:
-        with PeerClient(cfg.url, cfg.timeout, factory) as client:
+        with PeerClient(cfg.url, cfg.timeout, factory) as client, _Prefetcher() as ahead:
+
+            def fetch(after: int) -> FeedPageRaw:
+                since = format_date_added(after) if after else ""
+                return client.feed_page(token, since, limit, cfg.node_id, cfg.local_nation,
+                                        cfg.public_key)  # fmt: skip
+
+            pending = ahead.submit(fetch, cursor)
             while True:
-                since = format_date_added(cursor) if cursor else ""
-                raw = client.feed_page(cfg.token, since, limit, cfg.node_id, cfg.local_nation,
-                                       cfg.public_key)  # fmt: skip
+                raw = pending.result()
                 with collector_paused():
                     page = parse_page(raw, cfg.nations)
+                if page.more:  # the peer prepares the next page while this one is applied
+                    pending = ahead.submit(fetch, page.last or cursor)
+                with collector_paused():
                     applied = _apply_page(node, cfg, 0 if expected == -1 else expected, page,
                                           identity)  # fmt: skip
                 result.pages += 1
@@ -255,6 +265,23 @@ def sync_peer(
     _record_success(node, cfg, identity)
     result.caught_up = True
     return result
+
+
+class _Prefetcher:
+    """One worker thread fetching the next page while the current one is applied.
+
+    Only fetching runs ahead: pages are still parsed and applied one at a time, in order, each
+    in its own transaction with its cursor. A fetched page whose predecessor then fails to apply
+    is discarded with the worker (the next sync asks for it again from the committed cursor)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="federation-fetch")
+
+    def __enter__(self) -> ThreadPoolExecutor:
+        return self._pool
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _add(total: Applied, page: Applied) -> None:

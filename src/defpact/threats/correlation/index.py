@@ -26,6 +26,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from defpact.core.config import get_settings
+from defpact.core.db import bulk_insert
 from defpact.core.identity import Clearance
 from defpact.core.marking import Marking, can_read
 from defpact.core.releasability import marking_from
@@ -140,7 +141,7 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             assert matcher is not None  # noqa: S101 - set just above
             observables.append(_observable_row(row, obs, matcher.suppresses(obs)))
     if sightings:
-        session.execute(insert(SIGHTINGS), sightings)
+        bulk_insert(session, SIGHTINGS, sightings)
     if not observables:
         return
     # Ids are assigned here, in one multi-row INSERT: every writer of the index holds the STIX
@@ -149,7 +150,7 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     start = (session.scalar(select(func.max(_O.c.id))) or 0) + 1
     for offset, row_values in enumerate(observables):
         row_values["id"] = start + offset
-    session.execute(insert(_O), observables)
+    bulk_insert(session, _O, observables)
     new_ids = [int(o["id"]) for o in observables]
     fresh = [
         _New(i, Observable(Kind(o["kind"]), o["value"]), o["key"], o["stix_id"], _marking(o))
@@ -307,7 +308,7 @@ def _alert(
             ):
                 rows.append({"correlation_id": correlation_id, "nation": nation})
     if rows:
-        session.execute(insert(ALERTS), rows)
+        bulk_insert(session, ALERTS, rows)
 
 
 def forget_deleted(

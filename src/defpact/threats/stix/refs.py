@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Index, Integer, String, insert, or_, select
+from sqlalchemy import Index, Integer, String, Table, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from defpact.core.db import Base
+from defpact.core.db import Base, bulk_insert
 
 __all__ = ["ObjectRefRow", "extract_refs", "index_refs", "refs_of"]
 
@@ -41,6 +41,9 @@ class ObjectRefRow(Base):
         Index("ix_threat_object_refs_to", "ref_to"),
         Index("ix_threat_object_refs_via", "via"),
     )
+
+
+_REFS = cast(Table, ObjectRefRow.__table__)
 
 
 def _is_id(value: object) -> bool:
@@ -84,7 +87,7 @@ def index_refs(session: Session, stored: Iterable[Mapping[str, Any]]) -> int:
             for a, b, label in extract_refs(obj)
         )
     if rows:
-        session.execute(insert(ObjectRefRow), rows)
+        bulk_insert(session, _REFS, rows)
     return len(rows)
 
 

@@ -145,6 +145,7 @@ def put_replicas(session: Session, replicas: Sequence[Replica]) -> int:
     clock = lock_clock(session)
     stamp = max(now_us(), clock.last_date_added + 1)
     rows: list[dict[str, Any]] = []
+    older: list[tuple[str, int]] = []  # ids with versions elsewhere that this one may supersede
     for stix_id, rep in last.items():
         home = nation_collection_id(rep.marking.originator)
         mine = [v for v in stored.get(stix_id, []) if v.collection_id == home]
@@ -156,12 +157,14 @@ def put_replicas(session: Session, replicas: Sequence[Replica]) -> int:
         others = [v for v in stored.get(stix_id, []) if v.collection_id != home]
         row["superseded"] = any(v.version > row["version"] for v in others)
         row["copied"] = any(v.version == row["version"] for v in others)
+        if any(v.version < row["version"] for v in others):
+            older.append((stix_id, row["version"]))
         rows.append(row)
         stamp += 1
     insert_objects(session, rows)
     index_refs(session, rows)
     index_added(session, rows)  # replicas correlate with local objects like any other
-    mark_superseded(session, [(r["stix_id"], r["version"]) for r in rows])
+    mark_superseded(session, older)
     if rows:
         clock.last_date_added = rows[-1]["date_added"]
     _register_definitions(session, [r for r in last.values() if r.obj.defines_marking])

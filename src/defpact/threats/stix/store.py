@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from defpact.core.db import Base, UTCDateTime, lock_singleton, utcnow
+from defpact.core.db import Base, UTCDateTime, bulk_insert, lock_singleton, utcnow
 from defpact.core.identity import Clearance
 from defpact.core.releasability import MarkedMixin, decode_release
 from defpact.threats.stix.marking import DefpactMarking
@@ -219,6 +219,6 @@ def register_markings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def insert_objects(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """One executemany INSERT for all rows of an envelope, on the Core table (no ORM state)."""
+    """All rows of an envelope in one bulk insert, on the Core table (no ORM state)."""
     if rows:
-        session.connection().execute(insert(OBJECTS_TABLE), list(rows))
+        bulk_insert(session, OBJECTS_TABLE, rows)
