@@ -163,15 +163,15 @@ def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, 
     for rtype in sorted({k[0] for k in keys}):
         names = sorted(k[1] for k in keys if k[0] == rtype)
         for start in range(0, len(names), 500):
-            stmt = select(RecordChangeRow).where(
-                RecordChangeRow.record_type == rtype,
-                RecordChangeRow.record_key.in_(names[start : start + 500]),
-            )
-            for row in session.scalars(stmt):
-                found[(row.record_type, row.record_key)] = _Pending(
-                    row.originator, decode_release(row.ever_named), row.ever_pact,
-                    row.min_classification, new=False,
-                )  # fmt: skip
+            stmt = select(
+                _TABLE.c.record_key, _TABLE.c.originator, _TABLE.c.ever_named,
+                _TABLE.c.ever_pact, _TABLE.c.min_classification,
+            ).where(_TABLE.c.record_type == rtype,
+                    _TABLE.c.record_key.in_(names[start : start + 500]))  # fmt: skip
+            for key, originator, named, pact, lowest in session.connection().execute(stmt):
+                found[(rtype, key)] = _Pending(
+                    originator, decode_release(named), pact, lowest, new=False
+                )
     return found
 
 

@@ -48,7 +48,7 @@ from defpact.threats.correlation.store import (
     SIGHTINGS,
     HotValueRow,
 )
-from defpact.threats.stix.store import OBJECTS_TABLE, lock_clock
+from defpact.threats.stix.store import OBJECTS_TABLE, PARSED, PRIOR, lock_clock
 
 __all__ = ["INDEXED_TYPES", "correlation_cap", "forget_deleted", "index_added"]
 
@@ -86,7 +86,7 @@ def index_added(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     newest = [r for r in rows if not r["superseded"] and r["type"] in INDEXED_TYPES]
     if not newest:
         return
-    _drop_older(session, newest)
+    _drop_older(session, [r for r in newest if r.get(PRIOR, True)])
     live = [r for r in newest if not r["revoked"]]
     _index_rows(session, live)
 
@@ -130,7 +130,7 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     sightings: list[dict[str, Any]] = []
     matcher = None
     for row in rows:
-        obj = json.loads(row["raw"])
+        obj = row.get(PARSED) or json.loads(row["raw"])
         if row["type"] == "sighting":
             sightings.append(_sighting_row(row, obj))
             continue

@@ -75,6 +75,10 @@ _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _HEX = re.compile(r"^[0-9a-f]+$")
 _ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# A dotted quad already in canonical form (no leading zeros, each octet 0-255): it is its own
+# normal form, without building an ``ipaddress`` object (most indicator values are these).
+_CANONICAL_V4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -88,6 +92,8 @@ def normalise_ip(text: str) -> Observable:
     raw = text.strip()
     if not raw:
         raise ValueError("empty IP address")
+    if _CANONICAL_V4.fullmatch(raw):
+        return Observable(Kind.IPV4, raw)
     address, slash, prefix = raw.partition("/")
     address = address.split("%", 1)[0]  # zone id of a link-local IPv6 address
     try:

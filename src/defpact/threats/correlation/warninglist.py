@@ -253,6 +253,10 @@ class _ListMatcher:
         return any(".".join(labels[i:]) in self.strings for i in range(len(labels)))
 
     def _in_ranges(self, obs: Observable) -> bool:
+        if obs.kind is Kind.IPV4:  # canonical dotted quad: no ipaddress object needed
+            a, b, c, d = (int(part) for part in obs.value.split("."))
+            number = (a << 24) | (b << 16) | (c << 8) | d
+            return self.v4.covers(number, number)
         if obs.kind not in IP_KINDS:
             return False
         version, first, last = _span(obs.value)

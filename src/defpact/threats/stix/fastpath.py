@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from defpact.threats.stix.stamps import parse_timestamp
@@ -37,14 +38,18 @@ def _texts(value: Any) -> bool:
 
 
 def _stamp(pattern: re.Pattern[str]) -> Callable[[Any], bool]:
-    def check(value: Any) -> bool:
-        if not isinstance(value, str) or pattern.match(value) is None:
+    @lru_cache(maxsize=65536)  # objects of one feed share most of their timestamps
+    def valid(value: str) -> bool:
+        if pattern.match(value) is None:
             return False
         try:
             parse_timestamp(value)
         except ValueError:
             return False
         return True
+
+    def check(value: Any) -> bool:
+        return isinstance(value, str) and valid(value)
 
     return check
 
@@ -74,13 +79,13 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "created_by_ref": lambda v: isinstance(v, str) and _IDENTITY_ID.match(v) is not None,
     "object_marking_refs": lambda v: _texts(v) and all(_MARKING_ID.match(r) for r in v),
 }
-_REQUIRED = ("type", "spec_version", "id", "created", "modified", "pattern", "pattern_type",
-             "valid_from")  # fmt: skip
+_REQUIRED = frozenset({"type", "spec_version", "id", "created", "modified", "pattern",
+                       "pattern_type", "valid_from"})  # fmt: skip
 
 
 def plain_indicator_is_valid(obj: dict[str, Any]) -> bool:
     """True when ``obj`` is a plain indicator that is valid STIX 2.1 (pattern aside)."""
-    if any(name not in obj for name in _REQUIRED):
+    if not _REQUIRED <= obj.keys():
         return False
     for name, value in obj.items():
         check = _CHECKS.get(name)

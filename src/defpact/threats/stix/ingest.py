@@ -46,6 +46,8 @@ from defpact.threats.stix.refs import index_refs
 from defpact.threats.stix.replication import journal_added
 from defpact.threats.stix.stamps import format_date_added, format_version, now_us
 from defpact.threats.stix.store import (
+    PARSED,
+    PRIOR,
     StatusRow,
     StoredVersion,
     insert_objects,
@@ -162,7 +164,7 @@ def _row(obj: ValidObject, collection_id: str, marking: Marking, date_added: int
         "revoked": obj.revoked, "raw": obj.raw, "originator": marking.originator,
         "classification": int(marking.classification),
         "releasable_to": _release(marking.releasable_to), "tlp": marking.tlp.value,
-        "withdrawn_at": None,
+        "withdrawn_at": None, PARSED: obj.parsed,
     }  # fmt: skip
 
 
@@ -221,6 +223,7 @@ def _set_hints(batch: _Batch, stored: dict[str, list[StoredVersion]]) -> None:
     for row in batch.rows:
         row["superseded"] = row["version"] < newest[row["stix_id"]]
         row["copied"] = (row["stix_id"], row["version"]) in copies
+        row[PRIOR] = row["stix_id"] in stored
     touched = {row["stix_id"] for row in batch.rows}
     batch.newest = [
         (sid, newest[sid])

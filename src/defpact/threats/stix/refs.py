@@ -20,6 +20,7 @@ from sqlalchemy import Index, Integer, String, Table, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from defpact.core.db import Base, bulk_insert
+from defpact.threats.stix.store import PARSED
 
 __all__ = ["ObjectRefRow", "extract_refs", "index_refs", "refs_of"]
 
@@ -81,7 +82,7 @@ def index_refs(session: Session, stored: Iterable[Mapping[str, Any]]) -> int:
         raw = row["raw"]
         if "_ref" not in raw:
             continue
-        stix_id, obj = row["stix_id"], json.loads(raw)
+        stix_id, obj = row["stix_id"], row.get(PARSED) or json.loads(raw)
         rows.extend(
             {"ref_from": a, "ref_to": b, "label": label, "via": stix_id}
             for a, b, label in extract_refs(obj)

@@ -31,6 +31,8 @@ from defpact.threats.stix.refs import index_refs
 from defpact.threats.stix.stamps import now_us
 from defpact.threats.stix.store import (
     OBJECTS_TABLE,
+    PARSED,
+    PRIOR,
     MarkingDefinitionRow,
     insert_objects,
     lock_clock,
@@ -129,7 +131,7 @@ def _row(rep: Replica, date_added: int) -> dict[str, Any]:
         "revoked": obj.revoked, "raw": obj.raw, "originator": marking.originator,
         "classification": int(marking.classification),
         "releasable_to": encode_release(marking.releasable_to), "tlp": marking.tlp.value,
-        "withdrawn_at": None, "superseded": False, "copied": False,
+        "withdrawn_at": None, "superseded": False, "copied": False, PARSED: obj.parsed,
     }  # fmt: skip
 
 
@@ -157,6 +159,7 @@ def put_replicas(session: Session, replicas: Sequence[Replica]) -> int:
         others = [v for v in stored.get(stix_id, []) if v.collection_id != home]
         row["superseded"] = any(v.version > row["version"] for v in others)
         row["copied"] = any(v.version == row["version"] for v in others)
+        row[PRIOR] = bool(stored.get(stix_id))
         if any(v.version < row["version"] for v in others):
             older.append((stix_id, row["version"]))
         rows.append(row)

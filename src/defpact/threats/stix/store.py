@@ -50,6 +50,8 @@ from defpact.threats.stix.marking import DefpactMarking
 __all__ = [
     "EVERY_MEMBER",
     "OBJECTS_TABLE",
+    "PARSED",
+    "PRIOR",
     "ClockRow",
     "CollectionRightRow",
     "CollectionRow",
@@ -66,6 +68,14 @@ __all__ = [
 ]
 
 EVERY_MEMBER = "*"
+
+
+# The key under which a new object row carries its parsed object (not a column: ``bulk_insert``
+# leaves it out), so the reference and observable indexes need not parse ``raw`` again.
+PARSED = "_parsed"
+# ... and whether any version of its id was stored before it (absent: assume so): an id never
+# stored before has nothing in the indexes to replace.
+PRIOR = "_prior"
 
 
 class CollectionRow(Base):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +69,8 @@ class ValidObject:
     raw: str
     defines_marking: bool = False
     defpact_marking: DefpactMarking | None = None
+    # The object as received (``raw`` is its JSON text): indexing reads it without re-parsing.
+    parsed: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class Rejected:
     message: str
 
 
+@lru_cache(maxsize=8192)
 def simple_pattern_is_valid(pattern: str) -> bool:
     """True when ``pattern`` has the simple shape that is valid by construction."""
     if _SIMPLE_PATTERN.match(pattern) is None:
@@ -252,4 +255,5 @@ def validate_object(obj: object, *, trusted: bool = False) -> ValidObject | Reje
         raw=json.dumps(obj, separators=(",", ":"), ensure_ascii=False),
         defines_marking=type_name == "marking-definition",
         defpact_marking=defpact,
+        parsed=obj,
     )
