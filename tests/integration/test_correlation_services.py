@@ -131,6 +131,41 @@ def test_acknowledgement_is_per_nation_audited_and_idempotent(hub: Node) -> None
         assert uow.session.scalar(stmt) == 1
 
 
+def test_an_acknowledged_alert_stays_acknowledged_across_new_versions(hub: Node) -> None:
+    """A new version of either object re-creates the correlation; the nations that
+    acknowledged it keep their acknowledgement, the others keep an open alert, and a
+    correlation the new version no longer has is gone with its alerts."""
+    xk_range = indicator("[ipv4-addr:value = '45.9.0.0/16']")
+    post(hub, "xk.analyst", xk_range)
+    al = indicator(f"[ipv4-addr:value = '{IP}']")  # inside the range: a containment match
+    post(hub, "al.analyst", al)
+    alert = list_alerts(hub.uow(), actor(hub, "xk.analyst")).items[0]
+    done = acknowledge_alert(hub.uow(), actor(hub, "xk.analyst"), alert.id)
+    # The range (the *old* side of the correlation) gets a new version: roles swap.
+    post(hub, "xk.analyst", indicator("[ipv4-addr:value = '45.9.0.0/16']", stix_id=xk_range["id"],
+                                      modified="2025-06-01T00:00:00.000Z"))  # fmt: skip
+    assert _alerts(hub, "xk.analyst") == []
+    kept = list_alerts(hub.uow(), actor(hub, "xk.analyst"), AlertState.ACKNOWLEDGED).items
+    assert [(a.correlation.new.stix_id, a.acknowledged_by) for a in kept] == [
+        (xk_range["id"], "xk.analyst")
+    ]
+    assert kept[0].acknowledged_at == done.acknowledged_at
+    assert _alerts(hub, "al.analyst") == [(xk_range["id"], al["id"])]  # AL never acknowledged
+    # The AL side gets a new version with the same value: still acknowledged for XK.
+    post(hub, "al.analyst", indicator(f"[ipv4-addr:value = '{IP}']", stix_id=al["id"],
+                                      modified="2025-06-02T00:00:00.000Z"))  # fmt: skip
+    assert _alerts(hub, "xk.analyst") == []
+    assert len(_alerts(hub, "xk.analyst", AlertState.ACKNOWLEDGED)) == 1
+    # A version whose value no longer matches ends the correlation and its alerts.
+    post(hub, "al.analyst", indicator("[ipv4-addr:value = '46.1.1.1']", stix_id=al["id"],
+                                      modified="2025-06-03T00:00:00.000Z"))  # fmt: skip
+    assert list_alerts(hub.uow(), actor(hub, "xk.analyst"), AlertState.ALL).total == 0
+    # ... and the same value again correlates anew: a new correlation is a new alert.
+    post(hub, "al.analyst", indicator(f"[ipv4-addr:value = '{IP}']", stix_id=al["id"],
+                                      modified="2025-06-04T00:00:00.000Z"))  # fmt: skip
+    assert len(_alerts(hub, "xk.analyst")) == 1
+
+
 def test_cidr_containment_correlates_in_both_orders(hub: Node) -> None:
     xk_range = indicator("[ipv4-addr:value = '45.9.0.0/16']")
     post(hub, "xk.analyst", xk_range)

@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from defpact.core.config import get_settings
-from defpact.core.db import bulk_insert
+from defpact.core.db import bulk_insert, utcnow
 from defpact.core.identity import Clearance
 from defpact.core.marking import Marking, can_read
 from defpact.core.releasability import marking_from
@@ -86,12 +86,18 @@ def index_added(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     newest = [r for r in rows if not r["superseded"] and r["type"] in INDEXED_TYPES]
     if not newest:
         return
-    _drop_older(session, [r for r in newest if r.get(PRIOR, True)])
+    acks = _drop_older(session, [r for r in newest if r.get(PRIOR, True)])
     live = [r for r in newest if not r["revoked"]]
-    _index_rows(session, live)
+    _index_rows(session, live, acks)
 
 
-def _drop_older(session: Session, newest: Sequence[dict[str, Any]]) -> None:
+# {(object id, value key) of each side} -> nation -> (acknowledged_at, acknowledged_by): what
+# each nation acknowledged about a correlation, kept when either object is re-indexed.
+_Ends = frozenset[tuple[str, str]]
+_Acks = dict[_Ends, dict[str, tuple[Any, Any]]]
+
+
+def _drop_older(session: Session, newest: Sequence[dict[str, Any]]) -> _Acks:
     """Remove index rows of versions older than the newest one just stored."""
     version = {r["stix_id"]: r["version"] for r in newest}
     ids = sorted(version)
@@ -107,25 +113,49 @@ def _drop_older(session: Session, newest: Sequence[dict[str, Any]]) -> None:
             )
         )
         stale_sightings += [i for i, sid, v in found if v < version[sid]]
-    _drop_observables(session, stale)
+    acks = _drop_observables(session, stale)
     for chunk in _chunks(stale_sightings):
         session.execute(delete(SIGHTINGS).where(SIGHTINGS.c.id.in_(chunk)))
+    return acks
 
 
-def _drop_observables(session: Session, ids: Sequence[int]) -> None:
-    """Delete observables with their correlations and those correlations' alerts."""
+def _drop_observables(session: Session, ids: Sequence[int]) -> _Acks:
+    """Delete observables with their correlations and those correlations' alerts; returns the
+    acknowledgements those alerts carried (a new version of an object re-creates its
+    correlations, and an alert a nation acknowledged stays acknowledged)."""
+    acks: _Acks = {}
     for chunk in _chunks(ids, 400):
         linked = select(CORRELATIONS.c.id).where(
             or_(CORRELATIONS.c.new_id.in_(chunk), CORRELATIONS.c.old_id.in_(chunk))
         )
         correlation_ids = list(session.scalars(linked))
+        for ends, by_nation in _acknowledged(session, correlation_ids).items():
+            acks.setdefault(ends, {}).update(by_nation)
         for part in _chunks(correlation_ids):
             session.execute(delete(ALERTS).where(ALERTS.c.correlation_id.in_(part)))
             session.execute(delete(CORRELATIONS).where(CORRELATIONS.c.id.in_(part)))
         session.execute(delete(_O).where(_O.c.id.in_(chunk)))
+    return acks
 
 
-def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def _acknowledged(session: Session, correlation_ids: Sequence[int]) -> _Acks:
+    new, old = _O.alias("new_side"), _O.alias("old_side")
+    found: _Acks = {}
+    for part in _chunks(correlation_ids):
+        stmt = (
+            select(ALERTS.c.nation, ALERTS.c.acknowledged_at, ALERTS.c.acknowledged_by,
+                   new.c.stix_id, new.c.key, old.c.stix_id, old.c.key)
+            .join(CORRELATIONS, CORRELATIONS.c.id == ALERTS.c.correlation_id)
+            .join(new, new.c.id == CORRELATIONS.c.new_id)
+            .join(old, old.c.id == CORRELATIONS.c.old_id)
+            .where(ALERTS.c.correlation_id.in_(part), ALERTS.c.acknowledged_at.is_not(None))
+        )  # fmt: skip
+        for nation, at, by, a, a_key, b, b_key in session.execute(stmt):
+            found.setdefault(frozenset({(a, a_key), (b, b_key)}), {})[nation] = (at, by)
+    return found
+
+
+def _index_rows(session: Session, rows: Sequence[dict[str, Any]], acks: _Acks) -> None:
     observables: list[dict[str, Any]] = []
     sightings: list[dict[str, Any]] = []
     matcher = None
@@ -157,7 +187,7 @@ def _index_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         for i, o in zip(new_ids, observables, strict=True)
         if not o["suppressed"]
     ]
-    _correlate(session, fresh, frozenset(new_ids))
+    _correlate(session, fresh, frozenset(new_ids), acks)
 
 
 def _observable_row(row: dict[str, Any], obs: Observable, suppressed: bool) -> dict[str, Any]:
@@ -253,7 +283,9 @@ def _matches(
     return found
 
 
-def _correlate(session: Session, fresh: Sequence[_New], new_ids: frozenset[int]) -> None:
+def _correlate(
+    session: Session, fresh: Sequence[_New], new_ids: frozenset[int], acks: _Acks
+) -> None:
     if not fresh:
         return
     hot = _hot_keys(session, [item.key for item in fresh])
@@ -262,6 +294,7 @@ def _correlate(session: Session, fresh: Sequence[_New], new_ids: frozenset[int])
     cap = correlation_cap()
     pairs: list[dict[str, int]] = []
     sides: list[tuple[Marking, Marking]] = []
+    ends: list[_Ends] = []
     for item in candidates:
         matches = found[item.id]
         if len({m.stix_id for m in matches} | {item.stix_id}) - 1 > cap:
@@ -276,11 +309,12 @@ def _correlate(session: Session, fresh: Sequence[_New], new_ids: frozenset[int])
             ):
                 pairs.append({"new_id": item.id, "old_id": match.id})
                 sides.append((item.marking, match.marking))
+                ends.append(frozenset({(item.stix_id, item.key), (match.stix_id, match.key)}))
     if not pairs:
         return
     stmt = insert(CORRELATIONS).returning(CORRELATIONS.c.id, sort_by_parameter_order=True)
     correlation_ids = list(session.scalars(stmt, pairs))
-    _alert(session, correlation_ids, sides)
+    _alert(session, correlation_ids, sides, [acks.get(end, {}) for end in ends])
 
 
 def _hot_keys(session: Session, keys: Sequence[str]) -> set[str]:
@@ -297,16 +331,24 @@ def _flag_hot(session: Session, item: _New, objects: int) -> None:
 
 
 def _alert(
-    session: Session, correlation_ids: Sequence[int], sides: Sequence[tuple[Marking, Marking]]
+    session: Session,
+    correlation_ids: Sequence[int],
+    sides: Sequence[tuple[Marking, Marking]],
+    acked: Sequence[dict[str, tuple[Any, Any]]],
 ) -> None:
+    """An alert per nation that may read both sides; acknowledged already when that nation
+    acknowledged the same correlation before one of its objects got a new version."""
     members = member_codes_in(session)
     rows = []
-    for correlation_id, (new, old) in zip(correlation_ids, sides, strict=True):
+    for correlation_id, (new, old), before in zip(correlation_ids, sides, acked, strict=True):
         for nation in sorted(members):
             if can_read(nation, Clearance.SECRET, new, members) and can_read(
                 nation, Clearance.SECRET, old, members
             ):
-                rows.append({"correlation_id": correlation_id, "nation": nation})
+                at, by = before.get(nation, (None, None))
+                rows.append({"correlation_id": correlation_id, "nation": nation,
+                             "created_at": utcnow(), "acknowledged_at": at,
+                             "acknowledged_by": by})  # fmt: skip
     if rows:
         bulk_insert(session, ALERTS, rows)
 
@@ -321,7 +363,7 @@ def forget_deleted(
     lock_clock(session)  # serialise with add requests, which correlate under the same lock
     gone = and_(_O.c.collection_id == collection_id, _O.c.stix_id == stix_id,
                 _O.c.version.in_(list(versions)))  # fmt: skip
-    _drop_observables(session, list(session.scalars(select(_O.c.id).where(gone))))
+    acks = _drop_observables(session, list(session.scalars(select(_O.c.id).where(gone))))
     session.execute(delete(SIGHTINGS).where(
         SIGHTINGS.c.collection_id == collection_id, SIGHTINGS.c.stix_id == stix_id,
         SIGHTINGS.c.version.in_(list(versions)),
@@ -339,4 +381,4 @@ def forget_deleted(
         _O.c.stix_id == stix_id, _O.c.version == left))  # fmt: skip
     live = [r for r in rows if not r["revoked"] and r["type"] in INDEXED_TYPES]
     if not already:
-        _index_rows(session, live)
+        _index_rows(session, live, acks)
