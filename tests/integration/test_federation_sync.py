@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +28,8 @@ from defpact.core.seed import seed_demo, seed_reference
 from defpact.core.service import withdraw_member
 from defpact.federation import peers
 from defpact.federation.sync import sync_peer
+from defpact.procurement.planning_service import export_scenario
+from defpact.procurement.records import Case
 from defpact.threats.intel import service as intel
 from defpact.threats.intel.store import IntelReportRow
 from defpact.threats.stix import service as stix
@@ -52,6 +54,12 @@ from federation_support import (
     peer_up,
     principal,
     record_holdings,
+)
+from procurement_federation_support import (
+    add_budget_line,
+    case_label,
+    procurement_holdings,
+    propose,
 )
 
 NATIONS = ("XK", "AL", "HR")
@@ -336,6 +344,9 @@ def _create_records(
             ids[f"ex:{name}"] = add_exercise(fed, name, mark)
             ids[f"lesson:{name}"] = add_lesson(fed, ids[f"ex:{name}"], name, mark)
             ids[f"doc:{name}"] = add_document(fed, name, mark)
+            ids[f"budget:{name}"] = add_budget_line(
+                fed.node, f"{fed.nation.lower()}.procurement", 2030 + i, name, mark
+            )
             fed.add_report(name, mark)
             records[name] = (fed.nation, mark)
     return records, ids
@@ -349,6 +360,7 @@ def _assert_records(trio: dict[str, FedNode], records: dict[str, tuple[str, obje
         assert held.exercises == want
         assert set(held.lessons) == want
         assert set(held.documents) == want
+        assert set(procurement_holdings(fed, set(NATIONS) - {fed.nation}).budget_lines) == want
 
 
 def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
@@ -356,6 +368,12 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
 ) -> None:
     from defpact.governance.access import MarkingSpec
     from defpact.governance.document_service import add_version
+    from defpact.procurement.budget_service import (
+        BudgetChange,
+        update_budget_line,
+        withdraw_budget_line,
+    )
+    from defpact.procurement.case_service import advance_case, commit_share
     from defpact.procurement.requirement_service import (
         RequirementChange,
         update_requirement,
@@ -368,6 +386,10 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
     records, ids = _create_records(trio)
     _sync_all(trio, router)
     _assert_records(trio, records)
+    # Joint orders over the replicated requirements reach exactly their participants.
+    cases = _propose_cases(trio)
+    _sync_all(trio, router)
+    _assert_cases(trio, {label: (c.lead, c.marking) for label, c in cases.items()})
 
     # Re-sync from the start changes nothing.
     al = trio["AL"]
@@ -394,6 +416,18 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
     hr_only = MarkingSpec(Clearance.UNCLASSIFIED, frozenset({"HR"}), TLP.AMBER)
     add_version(xk.node.uow(), xk.actor("admin"), ids["doc:XK-pact-green"], "v2", "second",
                 marking=hr_only)  # fmt: skip
+    # Budget lines: a new amount, a downgrade to HR only, a withdrawal.
+    update_budget_line(xk.node.uow(), proc, ids["budget:XK-pact-green"],
+                       BudgetChange(9.0, "XK-pact-green", green), 1)  # type: ignore[arg-type]  # fmt: skip
+    update_budget_line(xk.node.uow(), proc, ids["budget:XK-al-hr"],
+                       BudgetChange(5.0, "XK-al-hr", only_hr), 1)  # fmt: skip
+    withdraw_budget_line(xk.node.uow(), proc, ids["budget:XK-hr-secret"])
+    # Cases: both commit to XK+AL (AL's approver on XK's node); the three-nation one is withdrawn.
+    trio_case, pair = cases["XK:fed-0:XK+AL+HR"], cases["XK:fed-0:XK+AL"]
+    commit_share(xk.node.uow(), xk.actor("approver"), pair.id, pair.version)
+    commit_share(xk.node.uow(), Actor.of(principal(xk.node, "al.approver")), pair.id,
+                 pair.version + 1)  # fmt: skip
+    advance_case(xk.node.uow(), proc, trio_case.id, "withdraw", trio_case.version)
     _sync_all(trio, router)
     al_held, hr_held = record_holdings(al, {"XK"}), record_holdings(trio["HR"], {"XK"})
     assert al_held.requirements["XK-pact-green"] == 9 == hr_held.requirements["XK-pact-green"]
@@ -404,21 +438,61 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
         1,
         2,
     ]
+    al_proc, hr_proc = procurement_holdings(al, {"XK"}), procurement_holdings(trio["HR"], {"XK"})
+    assert al_proc.budget_lines["XK-pact-green"] == 900 == hr_proc.budget_lines["XK-pact-green"]
+    assert "XK-al-hr" not in al_proc.budget_lines and hr_proc.budget_lines["XK-al-hr"] == 500
+    assert "XK-hr-secret" not in hr_proc.budget_lines
+    assert al_proc.cases["XK:fed-0:XK+AL"] == ("committed", ["AL", "XK"])
+    assert (
+        al_proc.cases["XK:fed-0:XK+AL+HR"]
+        == ("withdrawn", [])
+        == hr_proc.cases["XK:fed-0:XK+AL+HR"]
+    )
 
     # Replicas are read-only, even for a user of the originating nation on this node.
-    _assert_read_only(al, ids_on_al := _replica_ids(al, "XK-pact-green"))
-    assert ids_on_al
+    ids_on_al = _replica_ids(al, "XK-pact-green") | {"case": _case_id(al, "XK:fed-0:XK+AL")}
+    _assert_read_only(al, ids_on_al)
+
+
+def _propose_cases(trio: dict[str, FedNode]) -> dict[str, Case]:
+    """XK: fed-0 with AL and HR, and with AL alone; AL: fed-3 with HR; HR: fed-0 with XK."""
+    wanted = [("XK", "fed-0", ("AL", "HR")), ("XK", "fed-0", ("AL",)), ("AL", "fed-3", ("HR",)),
+              ("HR", "fed-0", ("XK",))]  # fmt: skip
+    made = [propose(trio[lead], item, nations) for lead, item, nations in wanted]
+    return {case_label(c.lead, c.item, c.participants): c for c in made}
+
+
+def _assert_cases(trio: dict[str, FedNode], cases: dict[str, tuple[str, object]]) -> None:
+    for fed in trio.values():
+        held = procurement_holdings(fed, set(NATIONS) - {fed.nation})
+        assert set(held.cases) == _record_expected(cases, fed.nation)
+        assert all(state == ("proposed", []) for state in held.cases.values())
+    assert set(procurement_holdings(trio["AL"], {"XK"}).cases) == {
+        "XK:fed-0:XK+AL+HR", "XK:fed-0:XK+AL"
+    }  # fmt: skip
+
+
+def _case_id(fed: FedNode, label: str) -> int:
+    from defpact.procurement.store import CaseRow
+
+    lead, item, _ = label.split(":")
+    with fed.node.uow() as uow:
+        rows = uow.session.scalars(
+            select(CaseRow).where(CaseRow.originator == lead, CaseRow.item_key == item)
+        ).all()
+        return next(r.id for r in rows if case_label(lead, item, r.participants) == label)
 
 
 def _replica_ids(fed: FedNode, name: str) -> dict[str, int]:
     from defpact.governance.store import DocumentRow
-    from defpact.procurement.store import RequirementRow
+    from defpact.procurement.store import BudgetLineRow, RequirementRow
     from defpact.training.store import LessonRow
 
     with fed.node.uow() as uow:
         s = uow.session
         return {
             "req": s.scalars(select(RequirementRow.id).where(RequirementRow.note == name)).one(),
+            "budget": s.scalars(select(BudgetLineRow.id).where(BudgetLineRow.note == name)).one(),
             "lesson": s.scalars(select(LessonRow.id).where(LessonRow.title == name)).one(),
             "doc": s.scalars(select(DocumentRow.id).where(DocumentRow.title == name)).one(),
             "intel": s.scalars(select(IntelReportRow.id).where(IntelReportRow.title == name)).one(),
@@ -441,6 +515,7 @@ def _assert_read_only(fed: FedNode, ids: dict[str, int]) -> None:
                            RequirementChange(1, "2027-06", "x", mark), 1)  # fmt: skip
     with pytest.raises(NotFound):
         intel.withdraw_report(fed.node.uow(), xk("analyst"), ids["intel"])
+    _assert_procurement_read_only(fed, ids, xk)
     with pytest.raises(PermissionDenied, match="read-only"):
         advance_lesson(fed.node.uow(), xk("training"), ids["lesson"],
                        LessonStep("action", action="a"), version=1)  # fmt: skip
@@ -455,6 +530,27 @@ def _assert_read_only(fed: FedNode, ids: dict[str, int]) -> None:
                            VersionSelector(last=False, every=True), frozenset())  # fmt: skip
 
 
+def _assert_procurement_read_only(
+    fed: FedNode, ids: dict[str, int], xk: Callable[[str], Actor]
+) -> None:
+    """Budget lines answer 404 like requirements and refuse a second line for the year; a case
+    replica refuses commitments and milestones (403: participants can read it)."""
+    from defpact.procurement import budget_service as budgets
+    from defpact.procurement.case_service import advance_case, commit_share
+
+    change = budgets.BudgetChange(1.0, "x", marking("XK"))
+    with pytest.raises(NotFound):
+        budgets.update_budget_line(fed.node.uow(), xk("procurement"), ids["budget"], change, 2)
+    with pytest.raises(NotFound):
+        budgets.withdraw_budget_line(fed.node.uow(), xk("procurement"), ids["budget"])
+    with pytest.raises(Conflict, match="replica"):
+        budgets.create_budget_line(fed.node.uow(), xk("procurement"), 2030, change)
+    with pytest.raises(PermissionDenied, match="read-only"):
+        commit_share(fed.node.uow(), Actor.of(principal(fed.node, "al.approver")), ids["case"], 3)
+    with pytest.raises(PermissionDenied, match="read-only"):
+        advance_case(fed.node.uow(), xk("procurement"), ids["case"], "send_lor")
+
+
 def test_records_whose_reference_is_missing_here_are_not_stored(
     trio: dict[str, FedNode], request: pytest.FixtureRequest
 ) -> None:
@@ -466,16 +562,41 @@ def test_records_whose_reference_is_missing_here_are_not_stored(
     add_requirement(xk, "xk-only", "needs-xk-only", marking("XK"))
     exercise = add_exercise(xk, "XK-HIDDEN", marking("XK", release=("HR",)))
     add_lesson(xk, exercise, "lesson-of-hidden", marking("XK"))  # released, its exercise is not
+    _propose_without_al_item(xk)
+    # XK's 2031 line seeded on both nodes: AL's local copy is taken over, never doubled.
+    add_budget_line(al.node, "xk.procurement", 2031, "seeded on AL too", marking("XK"), 7.0)
+    add_budget_line(xk.node, "xk.procurement", 2031, "xk-2031", marking("XK"), 31.0)
     result = sync_peer(al.node, al.identity, "XK", factory=router)
-    assert result.error is None and result.totals.refused >= 1
+    assert result.error is None and result.totals.refused >= 2
     held = record_holdings(al, {"XK"})
     assert "needs-xk-only" not in held.requirements
+    proc = procurement_holdings(al, {"XK"})
+    assert proc.cases == {} and proc.budget_lines == {"xk-2031": 3100}
+    scenario = export_scenario(al.node.uow(), principal(al.node, "al.procurement"))
+    assert scenario["budget"]["XK"] == {"2031": 31}
     assert "lesson-of-hidden" not in held.lessons and "XK-HIDDEN" not in held.exercises
     hr_held = record_holdings(trio["HR"], {"XK"})
     assert hr_held.lessons == {} or "lesson-of-hidden" not in hr_held.lessons
     sync_peer(trio["HR"].node, trio["HR"].identity, "XK", factory=router)
     hr_held = record_holdings(trio["HR"], {"XK"})
     assert "lesson-of-hidden" in hr_held.lessons and "XK-HIDDEN" in hr_held.exercises
+
+
+def _propose_without_al_item(xk: FedNode) -> None:
+    """A case of XK and AL for an item AL's catalogue lacks (AL's requirement written on XK's
+    node directly: AL itself could not state it)."""
+    from defpact.procurement.requirement_service import RequirementChange, store_requirement
+    from defpact.procurement.store import CatalogueItemRow
+
+    with xk.node.uow() as uow:
+        item = uow.session.scalars(
+            select(CatalogueItemRow).where(CatalogueItemRow.key == "xk-only")
+        ).one()
+        al_actor = Actor(None, "al.procurement", "AL")
+        change = RequirementChange(3, "2027-06", "al-wants-xk-only", marking("AL"))
+        store_requirement(uow.session, al_actor, item, "AL", change, None)
+        uow.commit()
+    propose(xk, "xk-only", ("AL",))
 
 
 def test_the_scheduler_pulls_each_due_peer_in_the_background(

@@ -31,6 +31,7 @@ from defpact.federation.stixmap import Tombstone, Upsert
 from defpact.federation.store import ReplicaRow
 from defpact.federation.transport import SyncFault
 from defpact.governance import replication as gov_replication
+from defpact.procurement import case_replication
 from defpact.procurement import replication as procurement_replication
 from defpact.threats.intel import replication as intel_replication
 from defpact.threats.stix import replication as stix_replication
@@ -69,6 +70,15 @@ RECORD_APPLIERS: dict[str, RecordApplier] = {
     ),
     gov_replication.RECORD_TYPE: RecordApplier(
         gov_replication.put_replica, gov_replication.drop_replica, gov_replication.states_by_id,
+    ),
+    procurement_replication.BUDGET_LINE: RecordApplier(
+        procurement_replication.put_budget_line_replica,
+        procurement_replication.drop_budget_line_replica,
+        procurement_replication.budget_line_states,
+    ),
+    case_replication.RECORD_TYPE: RecordApplier(
+        case_replication.put_replica, case_replication.drop_replica,
+        case_replication.states_by_id,
     ),
 }  # fmt: skip
 

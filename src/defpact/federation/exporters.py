@@ -34,6 +34,7 @@ from defpact.federation.stixmap import (
     stix_text,
 )
 from defpact.governance import replication as gov_replication
+from defpact.procurement import case_replication
 from defpact.procurement import replication as procurement_replication
 from defpact.threats.intel import replication as intel_replication
 from defpact.threats.stix import replication as stix_replication
@@ -153,5 +154,9 @@ EXPORTERS: dict[str, Exporter] = {
         _RecordExporter(training_replication.EXERCISE, training_replication.exercise_states),
         _RecordExporter(training_replication.LESSON, training_replication.lesson_states),
         _RecordExporter(gov_replication.RECORD_TYPE, gov_replication.states_by_id),
+        _RecordExporter(
+            procurement_replication.BUDGET_LINE, procurement_replication.budget_line_states
+        ),
+        _RecordExporter(case_replication.RECORD_TYPE, case_replication.states_by_id),
     )
 }

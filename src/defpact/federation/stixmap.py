@@ -161,6 +161,7 @@ def report_object(node_id: str, local_id: int, report: ReportContent) -> dict[st
 RECORD_STIX_TYPES = {
     "requirement": "x-defpact-requirement", "exercise": "x-defpact-exercise",
     "lesson": "note", "document": "report",
+    "budget_line": "x-defpact-budget-line", "case": "x-defpact-joint-order",
 }  # fmt: skip
 TOMBSTONE_RECORD_TYPES = frozenset({"stix", "intel", *RECORD_STIX_TYPES})
 

@@ -4,6 +4,11 @@ Budget lines are marked records like requirements (same rules: ``visible_to`` on
 read of RESTRICTED-or-higher audited, only the originating nation's ``procurement`` users
 write, at most one active line per nation and fiscal year). Amounts are stored in integer
 cents; the fiscal year is the calendar year.
+
+Every create, change and withdrawal is journalled for federation (``replication``) in the same
+transaction. A line received from the node that serves its nation is a read-only replica here:
+changing or withdrawing it answers 404 like any line the caller's nation does not own, and a
+new line of that nation for a year whose replica is held is a conflict (its node states it).
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import Marking
+from defpact.core.origin import originated_here
 from defpact.core.service import require_nation
 from defpact.core.uow import UnitOfWork
 from defpact.procurement.catalogue import check_amount, check_year
 from defpact.procurement.money import amount
 from defpact.procurement.queries import budget_line_of, require_principal, visible_budget_lines
 from defpact.procurement.records import BudgetLine
+from defpact.procurement.replication import journal_budget_line
 from defpact.procurement.requirement_service import check_marking
 from defpact.procurement.store import BudgetLineRow
 
@@ -64,6 +71,24 @@ def _audit_view(row: BudgetLineRow) -> dict[str, object]:
     }
 
 
+def _refuse_replicated_year(session: Session, nation: str, year: int) -> None:
+    """Replicas hold no ``active_key``: an active line without one is a replica."""
+    held = session.scalars(
+        select(BudgetLineRow.id).where(
+            BudgetLineRow.originator == nation,
+            BudgetLineRow.year == year,
+            BudgetLineRow.withdrawn_at.is_(None),
+            BudgetLineRow.active_key.is_(None),
+        )
+    ).first()
+    if held is not None:
+        raise Conflict(
+            f"{nation}'s budget line for {year} is held here as a replica of {nation}'s node "
+            f"(line {held}); {nation}'s node states it",
+            field="year",
+        )
+
+
 def store_budget_line(
     session: Session,
     actor: Actor,
@@ -79,6 +104,7 @@ def store_budget_line(
     before = None if row is None else _audit_view(row)
     now = utcnow()
     if row is None:
+        _refuse_replicated_year(session, nation, year)
         row = BudgetLineRow(year=check_year(year), created_at=now, active_key=f"{nation}:{year}")
         row.author_id, row.author_name = actor.user_id, actor.name
         session.add(row)
@@ -93,6 +119,7 @@ def store_budget_line(
         ) from None
     except StaleDataError:
         raise Conflict("the budget line was changed concurrently; reload and retry") from None
+    journal_budget_line(session, row)
     action = "procurement_budget.create" if before is None else "procurement_budget.update"
     record_event(
         session,
@@ -172,7 +199,7 @@ def get_budget_line(uow: UnitOfWork, principal: Principal, line_id: int) -> Budg
 
 def _load_own(session: Session, principal: Principal, line_id: int) -> BudgetLineRow:
     row = _load_visible(session, principal, line_id)
-    if row.originator != principal.nation:
+    if row.originator != principal.nation or not originated_here(session, row.originator):
         raise NotFound(f"no budget line {line_id}")
     return row
 
@@ -206,6 +233,7 @@ def withdraw_budget_line(uow: UnitOfWork, actor: Actor, line_id: int) -> BudgetL
             before = _audit_view(row)
             row.withdrawn_at, row.active_key, row.updated_at = utcnow(), None, utcnow()
             uow.session.flush()
+            journal_budget_line(uow.session, row)
             record_event(
                 uow.session,
                 actor,

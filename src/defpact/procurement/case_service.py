@@ -21,6 +21,12 @@ transactions race. The last commitment moves the case to ``committed``.
 LOA offered, LOA signed, award, deliveries, close). Any participant's ``procurement`` or
 ``approver`` user may withdraw the case before the LOA is signed. Every transition is audited
 and kept in the case history; an invalid one is a 409 naming the current state.
+
+**Federation.** The proposal, each commitment and each transition are journalled for
+federation (``case_replication``) in the same transaction, so the participants' nodes receive
+the case and every change. A case received from the lead nation's node is a read-only replica:
+committing to it or advancing it there is refused (403, the caller can read it); participants
+act on the lead nation's node.
 """
 
 from __future__ import annotations
@@ -39,10 +45,12 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import TLP, Marking, resolve_release
+from defpact.core.origin import ensure_originated_here
 from defpact.core.releasability import visible_to
 from defpact.core.service import member_codes_in, require_nation
 from defpact.core.uow import UnitOfWork
 from defpact.procurement.allocation import Rule
+from defpact.procurement.case_replication import journal_case
 from defpact.procurement.catalogue import NeedRow, scenario_document
 from defpact.procurement.catalogue_service import load_catalogue_row
 from defpact.procurement.lifecycle import CaseAction, CaseState, next_state, state_after_commit
@@ -197,6 +205,7 @@ def propose_case(
         row.apply_marking(_case_marking(principal.nation, rows))
         session.add(row)
         session.flush()
+        journal_case(session, row)
         _step(session, row, actor, "propose", None)
         _audit(session, actor, row, "propose", None)
         case = case_of(session, row)
@@ -274,6 +283,7 @@ def commit_share(uow: UnitOfWork, actor: Actor, case_id: int, expected_version: 
         row = _visible_case(session, principal, case_id)
         if principal.nation not in row.participants:
             raise NotFound(f"no joint-order case {case_id}")
+        ensure_originated_here(session, row.originator, "joint-order case")
         _check_version(row, expected_version)
         done = set(
             session.scalars(select(CommitmentRow.nation).where(CommitmentRow.case_id == row.id))
@@ -294,6 +304,7 @@ def commit_share(uow: UnitOfWork, actor: Actor, case_id: int, expected_version: 
         )
         row.state, row.updated_at = after.value, utcnow()
         _flush(session)
+        journal_case(session, row)
         _step(session, row, actor, CaseAction.COMMIT.value, before)
         _audit(session, actor, row, "commit", before)
         case = case_of(session, row)
@@ -334,11 +345,13 @@ def advance_case(
     with uow:
         session = uow.session
         row = _visible_case(session, principal, case_id)
+        ensure_originated_here(session, row.originator, "joint-order case")
         _may_advance(principal, row, step)
         _check_version(row, expected_version)
         before = row.state
         row.state, row.updated_at = next_state(CaseState(before), step).value, utcnow()
         _flush(session)
+        journal_case(session, row)
         _step(session, row, actor, step.value, before)
         _audit(session, actor, row, step.value, before)
         case = case_of(session, row)

@@ -149,8 +149,10 @@ def seed_procurement_demo(uow: UnitOfWork) -> int:
         for nation, years in _BUDGETS.items():
             marking = Marking(nation, Clearance.RESTRICTED, frozenset({PACT}), TLP.AMBER)
             for year, value in years.items():
-                stmt = select(BudgetLineRow.id).where(
-                    BudgetLineRow.active_key == f"{nation}:{year}"
+                stmt = select(BudgetLineRow.id).where(  # a local line or a replica
+                    BudgetLineRow.originator == nation,
+                    BudgetLineRow.year == year,
+                    BudgetLineRow.withdrawn_at.is_(None),
                 )
                 if session.scalars(stmt).first() is None:
                     line = BudgetChange(float(value), "demo data", marking)
