@@ -4,7 +4,8 @@ An exporter turns journal keys (``core.changes``) into :class:`Exported` records
 and withdrawn flag the export rule needs, the STIX id the peer holds it under (for tombstones)
 and a function building the STIX object. Besides STIX threat objects and intelligence
 reports, every context record type that crosses (procurement requirements, training exercises
-and lessons, governance documents) is a :class:`_RecordExporter` over the context's
+and lessons, governance documents, expert groups, meetings and action items) is a
+:class:`_RecordExporter` over the context's
 ``replication`` module, which describes a record as a ``core.replication.RecordState``; its
 applier is in :mod:`defpact.federation.appliers`.
 
@@ -34,6 +35,8 @@ from defpact.federation.stixmap import (
     stix_text,
 )
 from defpact.governance import replication as gov_replication
+from defpact.governance import replication_actions as gov_actions
+from defpact.governance import replication_groups as gov_groups
 from defpact.procurement import replication as procurement_replication
 from defpact.threats.intel import replication as intel_replication
 from defpact.threats.stix import replication as stix_replication
@@ -153,5 +156,8 @@ EXPORTERS: dict[str, Exporter] = {
         _RecordExporter(training_replication.EXERCISE, training_replication.exercise_states),
         _RecordExporter(training_replication.LESSON, training_replication.lesson_states),
         _RecordExporter(gov_replication.RECORD_TYPE, gov_replication.states_by_id),
+        _RecordExporter(gov_groups.GROUP, gov_groups.group_states),
+        _RecordExporter(gov_groups.MEETING, gov_groups.meeting_states),
+        _RecordExporter(gov_groups.ACTION, gov_actions.action_states),
     )
 }
