@@ -409,12 +409,13 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
     hr_only = MarkingSpec(Clearance.UNCLASSIFIED, frozenset({"HR"}), TLP.AMBER)
     add_version(xk.node.uow(), xk.actor("admin"), ids["doc:XK-pact-green"], "v2", "second",
                 marking=hr_only)  # fmt: skip
-    # Governance: minutes, a decision with its action item, progress, a new member; a meeting
-    # and an item withdrawn; a group withdrawn with its meeting and item.
+    # Governance (each change on its own record, so that each journal hook is needed): minutes,
+    # a decision with its action item, progress, a new member; a meeting and an item withdrawn;
+    # a group withdrawn with its meeting and item.
     admin = xk.actor("admin")
     gov.record_minutes(xk.node.uow(), admin, ids["meeting:XK-pact-green"], "agreed minutes")
     action = gov.NewAction(Provision.HYBRID_THREATS, "XK-decided", "AL", date(2027, 9, 1))
-    gov.record_decision(xk.node.uow(), admin, ids["meeting:XK-pact-green"], "we agree", [action])
+    gov.record_decision(xk.node.uow(), admin, ids["meeting:XK-al-red"], "we agree", [action])
     gov.report_progress(xk.node.uow(), admin, ids["action:XK-pact-green"],
                         status=ActionStatus.IN_PROGRESS, note="under way")  # fmt: skip
     gov.add_group_member(xk.node.uow(), admin, ids["group:XK-pact-green"], "xk.analyst")
@@ -431,10 +432,12 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
         1,
         2,
     ]
+    assert al_held.decisions["XK-al-red"] == ["we agree"]
+    assert al_held.decided == {"XK-decided": "we agree"}  # the item links to the decision
+    assert "XK-decided" not in hr_held.actions  # it inherits the meeting's marking (AL, RED)
     for held in (al_held, hr_held):
         assert held.meetings["XK-pact-green"] == "agreed minutes"
-        assert held.decisions["XK-pact-green"] == ["we agree"]
-        assert held.decided == {"XK-decided": "we agree"}  # the item links to the decision
+        assert held.decisions["XK-pact-green"] == []
         assert held.actions["XK-pact-green"] == "in-progress"
         assert held.groups["XK-pact-green"] == [
             "Intelligence analyst (XK)", "National administrator (XK)"
@@ -443,8 +446,13 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
         assert "XK-al-hr" in held.groups
     gone = {"XK-hr-secret"}  # the group withdrawn with its meeting and item
     assert not gone & (set(hr_held.groups) | set(hr_held.meetings) | set(hr_held.actions))
+    with trio["HR"].node.uow() as uow:  # its meeting and item went first: nothing kept hidden
+        from defpact.governance.store import GroupRow
+
+        stmt = select(GroupRow).where(GroupRow.name == "XK-hr-secret")
+        assert uow.session.scalars(stmt).first() is None
     # The meeting page on AL shows the replica's attendees and its decisions with their items.
-    meeting_id = _replica_ids(al, "XK-pact-green")["meeting"]
+    meeting_id = _replica_ids(al, "XK-al-red")["meeting"]
     meeting = gov.get_meeting(al.node.uow(), al.actor("admin"), meeting_id)
     assert [(a.nation, a.display_name, a.username) for a in meeting.attendees] == [
         ("XK", "National administrator (XK)", "")
