@@ -2,9 +2,10 @@
 
 Groups get ``updated_at`` (a change must reach peers as a new version) and ``member_names``,
 meetings ``created_at`` and ``attendee_names`` (a replica's people as the originating node names
-them), decisions a ``uid`` that names them on every node. Existing rows are filled in: a group's
-``updated_at`` is its ``created_at``, a meeting's ``created_at`` its ``updated_at``, each decision
-a fresh UUID.
+them), decisions a unique ``uid`` that names them on every node. Existing rows are filled in: a
+group's ``updated_at`` is its ``created_at``, a meeting's ``created_at`` its ``updated_at``,
+each decision a fresh UUID. Columns are added with constant server defaults (SQLite adds a NOT
+NULL column only so, without rebuilding tables other tables point at).
 
 Revision ID: governance_0002
 Revises: governance_0001
@@ -24,48 +25,42 @@ down_revision: str | None = "governance_0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_EPOCH = "1970-01-01 00:00:00"
+
+
+def _moment(name: str) -> sa.Column[object]:
+    return sa.Column(
+        name, defpact.core.db.UTCDateTime(timezone=True), server_default=_EPOCH, nullable=False
+    )
+
+
+def _names(name: str) -> sa.Column[object]:
+    return sa.Column(name, sa.JSON(), server_default="[]", nullable=False)
+
 
 def upgrade() -> None:
-    with op.batch_alter_table("gov_groups", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("updated_at", defpact.core.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("member_names", sa.JSON(), nullable=True))
-    with op.batch_alter_table("gov_meetings", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("created_at", defpact.core.db.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("attendee_names", sa.JSON(), nullable=True))
-    with op.batch_alter_table("gov_decisions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("uid", sa.String(length=36), nullable=True))
-
-    op.execute("UPDATE gov_groups SET updated_at = created_at, member_names = '[]'")
-    op.execute("UPDATE gov_meetings SET created_at = updated_at, attendee_names = '[]'")
+    op.add_column("gov_groups", _moment("updated_at"))
+    op.add_column("gov_groups", _names("member_names"))
+    op.add_column("gov_meetings", _moment("created_at"))
+    op.add_column("gov_meetings", _names("attendee_names"))
+    op.add_column(
+        "gov_decisions", sa.Column("uid", sa.String(length=36), server_default="", nullable=False)
+    )
+    op.execute("UPDATE gov_groups SET updated_at = created_at")
+    op.execute("UPDATE gov_meetings SET created_at = updated_at")
     conn = op.get_bind()
     decisions = sa.table("gov_decisions", sa.column("id", sa.Integer), sa.column("uid", sa.String))
     for (decision_id,) in conn.execute(sa.select(decisions.c.id)).all():
         conn.execute(
             decisions.update().where(decisions.c.id == decision_id).values(uid=str(uuid.uuid4()))
         )
-
-    with op.batch_alter_table("gov_groups", schema=None) as batch_op:
-        batch_op.alter_column("updated_at", nullable=False)
-        batch_op.alter_column("member_names", nullable=False)
-    with op.batch_alter_table("gov_meetings", schema=None) as batch_op:
-        batch_op.alter_column("created_at", nullable=False)
-        batch_op.alter_column("attendee_names", nullable=False)
-    with op.batch_alter_table("gov_decisions", schema=None) as batch_op:
-        batch_op.alter_column("uid", nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_gov_decisions_uid"), ["uid"])
+    op.create_index(op.f("ix_gov_decisions_uid"), "gov_decisions", ["uid"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("gov_decisions", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_gov_decisions_uid"), type_="unique")
-        batch_op.drop_column("uid")
-    with op.batch_alter_table("gov_meetings", schema=None) as batch_op:
-        batch_op.drop_column("attendee_names")
-        batch_op.drop_column("created_at")
-    with op.batch_alter_table("gov_groups", schema=None) as batch_op:
-        batch_op.drop_column("member_names")
-        batch_op.drop_column("updated_at")
+    op.drop_index(op.f("ix_gov_decisions_uid"), table_name="gov_decisions")
+    op.drop_column("gov_decisions", "uid")
+    op.drop_column("gov_meetings", "attendee_names")
+    op.drop_column("gov_meetings", "created_at")
+    op.drop_column("gov_groups", "member_names")
+    op.drop_column("gov_groups", "updated_at")
