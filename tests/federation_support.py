@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -247,7 +248,7 @@ def empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-# --- Context records (requirements, exercises, lessons, documents) ---------------------------
+# --- Context records (requirements, exercises, lessons, documents, groups, meetings, actions) --
 
 _COST = {"t1": 1000, "slope": 0.98, "tiers": [[1, 1.0]], "fixed_order": 0, "per_nation": 0,
          "surcharge": 0.0}  # fmt: skip
@@ -298,6 +299,43 @@ def add_document(fed: FedNode, title: str, mark: Marking) -> int:
     return create_document(fed.node.uow(), fed.actor("admin"), new).id
 
 
+def _gov_spec(mark: Marking) -> Any:
+    from defpact.governance.access import MarkingSpec
+
+    return MarkingSpec(mark.classification, mark.releasable_to, mark.tlp)
+
+
+def add_group(fed: FedNode, name: str, mark: Marking) -> int:
+    """An expert group of ``fed``'s nation, chaired by it, with its admin as a member."""
+    from defpact.governance.group_service import NewGroup, create_group
+    from defpact.governance.provisions import Provision
+
+    new = NewGroup(name, fed.nation, f"mandate of {name}", (Provision.HYBRID_THREATS,),
+                   (f"{fed.nation.lower()}.admin",), _gov_spec(mark))  # fmt: skip
+    return create_group(fed.node.uow(), fed.actor("admin"), new).id
+
+
+def add_meeting(fed: FedNode, group_id: int, title: str, mark: Marking) -> int:
+    """A meeting of the group attended by ``fed``'s admin."""
+    from defpact.governance.meeting_service import NewMeeting, create_meeting
+
+    starts = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    attendees = (f"{fed.nation.lower()}.admin",)
+    new = NewMeeting(group_id, title, starts, starts + timedelta(hours=6), "Tirana", "agenda",
+                     attendees=attendees, marking=_gov_spec(mark))  # fmt: skip
+    return create_meeting(fed.node.uow(), fed.actor("admin"), new).id
+
+
+def add_action(fed: FedNode, group_id: int | None, title: str, mark: Marking) -> int:
+    """An action item of ``fed``'s nation (owner too) in the group."""
+    from defpact.governance.action_service import NewAction, create_action
+    from defpact.governance.provisions import Provision
+
+    new = NewAction(Provision.HYBRID_THREATS, title, fed.nation, date(2027, 6, 30),
+                    group_id=group_id, marking=_gov_spec(mark))  # fmt: skip
+    return create_action(fed.node.uow(), fed.actor("admin"), new).id
+
+
 @dataclass
 class RecordHoldings:
     """Context records a node holds that other nations originated, by label."""
@@ -306,6 +344,11 @@ class RecordHoldings:
     exercises: set[str] = field(default_factory=set)  # codes
     lessons: dict[str, str] = field(default_factory=dict)  # title -> status
     documents: dict[str, list[int]] = field(default_factory=dict)  # title -> version numbers
+    groups: dict[str, list[str]] = field(default_factory=dict)  # name -> member names
+    meetings: dict[str, str] = field(default_factory=dict)  # title -> minutes
+    decisions: dict[str, list[str]] = field(default_factory=dict)  # meeting title -> texts
+    actions: dict[str, str] = field(default_factory=dict)  # title -> status
+    decided: dict[str, str] = field(default_factory=dict)  # action title -> decision text
 
 
 def record_holdings(fed: FedNode, originators: set[str]) -> RecordHoldings:
@@ -332,7 +375,31 @@ def record_holdings(fed: FedNode, originators: set[str]) -> RecordHoldings:
             assert doc.title not in held.documents, f"duplicate document {doc.title}"
             numbers = s.scalars(select(VersionRow.number).where(VersionRow.document_id == doc.id))
             held.documents[doc.title] = sorted(numbers)
+        _governance_holdings(s, originators, held)
     return held
+
+
+def _governance_holdings(s: Any, originators: set[str], held: RecordHoldings) -> None:
+    from defpact.governance.store import ActionRow, DecisionRow, GroupRow, MeetingRow
+
+    for group in s.scalars(select(GroupRow).where(
+        GroupRow.originator.in_(originators), GroupRow.withdrawn_at.is_(None)
+    )):  # fmt: skip
+        held.groups[group.name] = sorted(name for _n, name in group.member_names)
+    for meeting in s.scalars(select(MeetingRow).where(
+        MeetingRow.originator.in_(originators), MeetingRow.withdrawn_at.is_(None)
+    )):  # fmt: skip
+        assert meeting.title not in held.meetings, f"duplicate meeting {meeting.title}"
+        held.meetings[meeting.title] = meeting.minutes
+        stmt = select(DecisionRow.text).where(DecisionRow.meeting_id == meeting.id)
+        held.decisions[meeting.title] = list(s.scalars(stmt.order_by(DecisionRow.id)))
+    for action in s.scalars(select(ActionRow).where(
+        ActionRow.originator.in_(originators), ActionRow.withdrawn_at.is_(None)
+    )):  # fmt: skip
+        assert action.title not in held.actions, f"duplicate action {action.title}"
+        held.actions[action.title] = action.status
+        if action.decision_id is not None:
+            held.decided[action.title] = s.get(DecisionRow, action.decision_id).text
 
 
 def add_training_areas(node: Node) -> None:

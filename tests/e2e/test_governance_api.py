@@ -253,3 +253,39 @@ def _invisible_records_answer_like_missing_ones(client: ApiClient, node: Node) -
         headers=h["xk.admin"],
     )
     assert bad_marking.status_code == 422 and "releasable_to" in bad_marking.json()["detail"]
+
+
+def test_withdrawing_groups_meetings_and_action_items(client: ApiClient, node: Node) -> None:
+    h = _tokens(node, "xk.admin", "xk.analyst", "al.admin")
+    group = client.post(
+        f"{API}/groups",
+        json={"name": "Withdrawn group", "chair_nation": "XK", "provisions": ["hybrid-threats"]},
+        headers=h["xk.admin"],
+    ).json()["id"]
+    starts = datetime(2027, 5, 4, 9, tzinfo=UTC)
+    meeting = client.post(
+        f"{API}/meetings",
+        json={"group_id": group, "title": "Last meeting", "starts": starts.isoformat(),
+              "ends": (starts + timedelta(hours=2)).isoformat()},
+        headers=h["xk.admin"],
+    ).json()["id"]  # fmt: skip
+    action = client.post(
+        f"{API}/actions",
+        json={"provision": "hybrid-threats", "title": "Last item", "owner_nation": "XK",
+              "due": "2027-06-01", "group_id": group},
+        headers=h["xk.admin"],
+    ).json()["id"]  # fmt: skip
+    for path in (f"actions/{action}", f"meetings/{meeting}", f"groups/{group}"):
+        assert client.post(f"{API}/{path}/withdraw").status_code == 401
+        assert client.post(f"{API}/{path}/withdraw", headers=h["xk.analyst"]).status_code == 403
+        refused = client.post(f"{API}/{path}/withdraw", headers=h["al.admin"])
+        assert refused.status_code == 403 and "only XK" in refused.json()["detail"]
+        done = client.post(f"{API}/{path}/withdraw", headers=h["xk.admin"])
+        assert done.status_code == 200 and done.json()["withdrawn_at"], done.text
+        assert client.get(f"{API}/{path}", headers=h["al.admin"]).status_code == 404
+        assert client.get(f"{API}/{path}", headers=h["xk.admin"]).json()["withdrawn_at"]
+        gone = client.post(f"{API}/{path}/withdraw", headers=h["al.admin"])
+        assert gone.status_code == 404  # what AL can no longer read does not exist for it
+    late = client.put(f"{API}/meetings/{meeting}/minutes", json={"minutes": "x"},
+                      headers=h["xk.admin"])  # fmt: skip
+    assert late.status_code == 409 and "withdrawn" in late.json()["detail"]

@@ -28,6 +28,7 @@ from defpact.core.seed import seed_demo, seed_reference
 from defpact.core.service import withdraw_member
 from defpact.federation import peers
 from defpact.federation.sync import sync_peer
+from defpact.governance.provisions import Provision
 from defpact.procurement.planning_service import export_scenario
 from defpact.procurement.records import Case
 from defpact.threats.intel import service as intel
@@ -40,10 +41,13 @@ from federation_support import (
     AsgiTransport,
     FedNode,
     Router,
+    add_action,
     add_catalogue_item,
     add_document,
     add_exercise,
+    add_group,
     add_lesson,
+    add_meeting,
     add_requirement,
     add_training_areas,
     create_databases,
@@ -347,6 +351,9 @@ def _create_records(
             ids[f"budget:{name}"] = add_budget_line(
                 fed.node, f"{fed.nation.lower()}.procurement", 2030 + i, name, mark
             )
+            ids[f"group:{name}"] = add_group(fed, name, mark)
+            ids[f"meeting:{name}"] = add_meeting(fed, ids[f"group:{name}"], name, mark)
+            ids[f"action:{name}"] = add_action(fed, ids[f"group:{name}"], name, mark)
             fed.add_report(name, mark)
             records[name] = (fed.nation, mark)
     return records, ids
@@ -361,13 +368,21 @@ def _assert_records(trio: dict[str, FedNode], records: dict[str, tuple[str, obje
         assert set(held.lessons) == want
         assert set(held.documents) == want
         assert set(procurement_holdings(fed, set(NATIONS) - {fed.nation}).budget_lines) == want
+        assert set(held.groups) == want and set(held.meetings) == want
+        assert set(held.actions) == want
+        # People travel as the names the pages show, never as user ids of another node.
+        for name in want:
+            origin = records[name][0]
+            assert held.groups[name] == [f"National administrator ({origin})"]
 
 
 def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
     trio: dict[str, FedNode], request: pytest.FixtureRequest
 ) -> None:
+    from defpact.governance import service as gov
     from defpact.governance.access import MarkingSpec
     from defpact.governance.document_service import add_version
+    from defpact.governance.tracker import ActionStatus
     from defpact.procurement.budget_service import (
         BudgetChange,
         update_budget_line,
@@ -428,6 +443,18 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
     commit_share(xk.node.uow(), Actor.of(principal(xk.node, "al.approver")), pair.id,
                  pair.version + 1)  # fmt: skip
     advance_case(xk.node.uow(), proc, trio_case.id, "withdraw", trio_case.version)
+    # Governance (each change on its own record, so that each journal hook is needed): minutes,
+    # a decision with its action item, progress; a meeting and an item withdrawn; a group
+    # withdrawn with its meeting and item.
+    admin = xk.actor("admin")
+    gov.record_minutes(xk.node.uow(), admin, ids["meeting:XK-pact-green"], "agreed minutes")
+    action = gov.NewAction(Provision.HYBRID_THREATS, "XK-decided", "AL", date(2027, 9, 1))
+    gov.record_decision(xk.node.uow(), admin, ids["meeting:XK-al-red"], "we agree", [action])
+    gov.report_progress(xk.node.uow(), admin, ids["action:XK-pact-green"],
+                        status=ActionStatus.IN_PROGRESS, note="under way")  # fmt: skip
+    gov.withdraw_meeting(xk.node.uow(), admin, ids["meeting:XK-al-hr"])
+    gov.withdraw_action(xk.node.uow(), admin, ids["action:XK-al-hr"])
+    gov.withdraw_group(xk.node.uow(), admin, ids["group:XK-hr-secret"])
     _sync_all(trio, router)
     al_held, hr_held = record_holdings(al, {"XK"}), record_holdings(trio["HR"], {"XK"})
     assert al_held.requirements["XK-pact-green"] == 9 == hr_held.requirements["XK-pact-green"]
@@ -448,6 +475,36 @@ def test_every_record_type_converges_updates_withdraws_and_stays_read_only(
         == ("withdrawn", [])
         == hr_proc.cases["XK:fed-0:XK+AL+HR"]
     )
+    assert al_held.decisions["XK-al-red"] == ["we agree"]
+    assert al_held.decided == {"XK-decided": "we agree"}  # the item links to the decision
+    assert "XK-decided" not in hr_held.actions  # it inherits the meeting's marking (AL, RED)
+    for held in (al_held, hr_held):
+        assert held.meetings["XK-pact-green"] == "agreed minutes"
+        assert held.decisions["XK-pact-green"] == []
+        assert held.actions["XK-pact-green"] == "in-progress"
+        assert "XK-al-hr" not in held.meetings and "XK-al-hr" not in held.actions
+        assert "XK-al-hr" in held.groups
+    gone = {"XK-hr-secret"}  # the group withdrawn with its meeting and item
+    assert not gone & (set(hr_held.groups) | set(hr_held.meetings) | set(hr_held.actions))
+    with trio["HR"].node.uow() as uow:  # its meeting and item went first: nothing kept hidden
+        from defpact.governance.store import GroupRow
+
+        stmt = select(GroupRow).where(GroupRow.name == "XK-hr-secret")
+        assert uow.session.scalars(stmt).first() is None
+    # The meeting page on AL shows the replica's attendees and its decisions with their items.
+    meeting_id = _replica_ids(al, "XK-al-red")["meeting"]
+    meeting = gov.get_meeting(al.node.uow(), al.actor("admin"), meeting_id)
+    assert [(a.nation, a.display_name, a.username) for a in meeting.attendees] == [
+        ("XK", "National administrator (XK)", "")
+    ]
+    assert [d.text for d in meeting.decisions] == ["we agree"] and meeting.decisions[0].action_ids
+    # A new member of a group (which re-stamps the group's meetings: done on its own here).
+    gov.add_group_member(xk.node.uow(), admin, ids["group:XK-pact-green"], "xk.analyst")
+    _sync_all(trio, router)
+    for fed in (al, trio["HR"]):
+        assert record_holdings(fed, {"XK"}).groups["XK-pact-green"] == [
+            "Intelligence analyst (XK)", "National administrator (XK)"
+        ]  # fmt: skip
 
     # Replicas are read-only, even for a user of the originating nation on this node.
     ids_on_al = _replica_ids(al, "XK-pact-green") | {"case": _case_id(al, "XK:fed-0:XK+AL")}
@@ -484,7 +541,7 @@ def _case_id(fed: FedNode, label: str) -> int:
 
 
 def _replica_ids(fed: FedNode, name: str) -> dict[str, int]:
-    from defpact.governance.store import DocumentRow
+    from defpact.governance.store import ActionRow, DocumentRow, GroupRow, MeetingRow
     from defpact.procurement.store import BudgetLineRow, RequirementRow
     from defpact.training.store import LessonRow
 
@@ -496,6 +553,9 @@ def _replica_ids(fed: FedNode, name: str) -> dict[str, int]:
             "lesson": s.scalars(select(LessonRow.id).where(LessonRow.title == name)).one(),
             "doc": s.scalars(select(DocumentRow.id).where(DocumentRow.title == name)).one(),
             "intel": s.scalars(select(IntelReportRow.id).where(IntelReportRow.title == name)).one(),
+            "group": s.scalars(select(GroupRow.id).where(GroupRow.name == name)).one(),
+            "meeting": s.scalars(select(MeetingRow.id).where(MeetingRow.title == name)).one(),
+            "action": s.scalars(select(ActionRow.id).where(ActionRow.title == name)).one(),
         }
 
 
@@ -521,6 +581,7 @@ def _assert_read_only(fed: FedNode, ids: dict[str, int]) -> None:
                        LessonStep("action", action="a"), version=1)  # fmt: skip
     with pytest.raises(PermissionDenied, match="read-only"):
         add_version(fed.node.uow(), xk("admin"), ids["doc"], "v9", "nine")
+    _assert_governance_read_only(fed, xk("admin"), ids)
     stix_id = indicator("xk-on-al", mark)[1]["id"]
     with pytest.raises(PermissionDenied, match="read-only"):
         stix.add_objects(fed.node.uow(), xk("analyst"), nation_collection_id("XK"),
@@ -551,6 +612,28 @@ def _assert_procurement_read_only(
         advance_case(fed.node.uow(), xk("procurement"), ids["case"], "send_lor")
 
 
+def _assert_governance_read_only(fed: FedNode, admin: Actor, ids: dict[str, int]) -> None:
+    """Groups, meetings and action items: every write answers 403 "read-only"; nothing changed."""
+    from defpact.governance import service as gov
+    from defpact.governance.tracker import ActionStatus
+
+    uow = fed.node.uow
+    writes = [
+        lambda: gov.add_group_member(uow(), admin, ids["group"], "xk.analyst"),
+        lambda: gov.withdraw_group(uow(), admin, ids["group"]),
+        lambda: gov.record_minutes(uow(), admin, ids["meeting"], "forked minutes"),
+        lambda: gov.record_decision(uow(), admin, ids["meeting"], "forked decision"),
+        lambda: gov.withdraw_meeting(uow(), admin, ids["meeting"]),
+        lambda: gov.report_progress(uow(), admin, ids["action"], status=ActionStatus.DONE),
+        lambda: gov.withdraw_action(uow(), admin, ids["action"]),
+    ]
+    before = record_holdings(fed, {"XK"})
+    for write in writes:
+        with pytest.raises(PermissionDenied, match="read-only"):
+            write()
+    assert record_holdings(fed, {"XK"}) == before
+
+
 def test_records_whose_reference_is_missing_here_are_not_stored(
     trio: dict[str, FedNode], request: pytest.FixtureRequest
 ) -> None:
@@ -568,6 +651,20 @@ def test_records_whose_reference_is_missing_here_are_not_stored(
     add_budget_line(xk.node, "xk.procurement", 2031, "xk-2031", marking("XK"), 31.0)
     result = sync_peer(al.node, al.identity, "XK", factory=router)
     assert result.error is None and result.totals.refused >= 2
+    # A meeting and an action item released to PACT in a group released to HR only.
+    hidden = add_group(xk, "XK-HIDDEN", marking("XK", release=("HR",)))
+    add_meeting(xk, hidden, "meeting-of-hidden", marking("XK"))
+    add_action(xk, hidden, "action-of-hidden", marking("XK"))
+    # AL holds a group of its own named like one of XK's: XK's group and its meeting and item
+    # are refused on AL, whose group stays as it was.
+    clash = add_group(al, "clash", marking("AL"))
+    add_meeting(xk, add_group(xk, "clash", marking("XK")), "meeting-of-clash", marking("XK"))
+    # AL holds a group of XK's (made on AL before federation, e.g. the demo seeded on both):
+    # XK's group of that name takes it over.
+    seeded = _console_group(al, "seeded")
+    add_group(xk, "seeded", marking("XK"))
+    result = sync_peer(al.node, al.identity, "XK", factory=router)
+    assert result.error is None and result.totals.refused >= 3
     held = record_holdings(al, {"XK"})
     assert "needs-xk-only" not in held.requirements
     proc = procurement_holdings(al, {"XK"})
@@ -575,11 +672,32 @@ def test_records_whose_reference_is_missing_here_are_not_stored(
     scenario = export_scenario(al.node.uow(), principal(al.node, "al.procurement"))
     assert scenario["budget"]["XK"] == {"2031": 31}
     assert "lesson-of-hidden" not in held.lessons and "XK-HIDDEN" not in held.exercises
+    assert held.groups == {"seeded": ["National administrator (XK)"]}
+    assert held.meetings == {} and held.actions == {}
+    with al.node.uow() as uow:
+        from defpact.governance.store import GroupRow
+
+        rows = {g.name: g for g in uow.session.scalars(select(GroupRow))}
+        assert rows["clash"].id == clash and rows["clash"].originator == "AL"
+        assert rows["clash"].mandate == "mandate of clash"
+        assert rows["seeded"].id == seeded and rows["seeded"].mandate == "mandate of seeded"
     hr_held = record_holdings(trio["HR"], {"XK"})
     assert hr_held.lessons == {} or "lesson-of-hidden" not in hr_held.lessons
     sync_peer(trio["HR"].node, trio["HR"].identity, "XK", factory=router)
     hr_held = record_holdings(trio["HR"], {"XK"})
     assert "lesson-of-hidden" in hr_held.lessons and "XK-HIDDEN" in hr_held.exercises
+    assert {"XK-HIDDEN", "clash", "seeded"} <= set(hr_held.groups)
+    assert set(hr_held.meetings) == {"meeting-of-hidden", "meeting-of-clash"}
+    assert set(hr_held.actions) == {"action-of-hidden"}
+
+
+def _console_group(fed: FedNode, name: str) -> int:
+    """A group of XK written on ``fed``'s node at the console (as the demo seed does)."""
+    from defpact.governance import service as gov
+
+    new = gov.NewGroup(name, "XK", "old mandate", (Provision.HYBRID_THREATS,),
+                       marking=gov.MarkingSpec(originator="XK"))  # fmt: skip
+    return gov.create_group(fed.node.uow(), Actor.console(), new).id
 
 
 def _propose_without_al_item(xk: FedNode) -> None:

@@ -86,3 +86,16 @@ def test_meetings_actions_and_accession_from_the_shell(cli_env: Settings, tmp_pa
     assert "neither a NATO member nor an EU member state" in serbia.stderr
     vote = _json(["accession", "vote", "1", "reject", "--comment", "Later", "--as", "al.approver"])
     assert vote["status"] == "rejected"  # type: ignore[index]
+
+
+def test_withdrawals_from_the_shell(cli_env: Settings) -> None:
+    (meeting, _zagreb) = _json(["meetings", "list"])  # type: ignore[misc]
+    refused = runner.invoke(app, ["meetings", "withdraw", str(meeting["id"]), "--as", "xk.admin"])
+    assert refused.exit_code == 2 and "only AL" in refused.stderr
+    done = _json(["meetings", "withdraw", str(meeting["id"]), "--as", "al.admin"])
+    assert done["withdrawn_at"]  # type: ignore[index]
+    assert len(_json(["meetings", "list", "--as", "xk.admin"])) == 1  # type: ignore[arg-type]
+    item = _json(["actions", "list"])[0]  # type: ignore[index]
+    assert _json(["actions", "withdraw", str(item["id"])])["withdrawn_at"]  # type: ignore[index]
+    group = _json(["groups", "list"])[0]  # type: ignore[index]
+    assert _json(["groups", "withdraw", str(group["id"])])["withdrawn_at"]  # type: ignore[index]

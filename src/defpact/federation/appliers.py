@@ -10,8 +10,10 @@ peering or a changed membership can find and drop what it brought.
 Context records go through :data:`RECORD_APPLIERS` (the context's ``replication`` module: put
 and drop). A put that cannot place the replica without a dangling reference (a requirement whose
 catalogue item this node lacks, a lesson whose exercise is not held here, an exercise whose code
-belongs to another record here) answers None: the record is counted as refused and any replica
-held for it is dropped. Fields that are malformed (``ReplicaRefused``) fail the whole page.
+belongs to another record here, a meeting or action item whose expert group is not held here, a
+group whose name belongs to another group here) answers None: the record is counted as refused
+and any replica held for it is dropped. Fields that are malformed (``ReplicaRefused``) fail the
+whole page.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from defpact.federation.stixmap import Tombstone, Upsert
 from defpact.federation.store import ReplicaRow
 from defpact.federation.transport import SyncFault
 from defpact.governance import replication as gov_replication
+from defpact.governance import replication_actions as gov_actions
+from defpact.governance import replication_groups as gov_groups
 from defpact.procurement import case_replication
 from defpact.procurement import replication as procurement_replication
 from defpact.threats.intel import replication as intel_replication
@@ -79,6 +83,15 @@ RECORD_APPLIERS: dict[str, RecordApplier] = {
     case_replication.RECORD_TYPE: RecordApplier(
         case_replication.put_replica, case_replication.drop_replica,
         case_replication.states_by_id,
+    ),
+    gov_groups.GROUP: RecordApplier(
+        gov_groups.put_group_replica, gov_groups.drop_group_replica, gov_groups.group_states,
+    ),
+    gov_groups.MEETING: RecordApplier(
+        gov_groups.put_meeting_replica, gov_groups.drop_meeting_replica, gov_groups.meeting_states,
+    ),
+    gov_groups.ACTION: RecordApplier(
+        gov_actions.put_action_replica, gov_actions.drop_action_replica, gov_actions.action_states,
     ),
 }  # fmt: skip
 

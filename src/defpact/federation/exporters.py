@@ -4,7 +4,8 @@ An exporter turns journal keys (``core.changes``) into :class:`Exported` records
 and withdrawn flag the export rule needs, the STIX id the peer holds it under (for tombstones)
 and a function building the STIX object. Besides STIX threat objects and intelligence
 reports, every context record type that crosses (procurement requirements, training exercises
-and lessons, governance documents) is a :class:`_RecordExporter` over the context's
+and lessons, governance documents, expert groups, meetings and action items) is a
+:class:`_RecordExporter` over the context's
 ``replication`` module, which describes a record as a ``core.replication.RecordState``; its
 applier is in :mod:`defpact.federation.appliers`.
 
@@ -34,6 +35,8 @@ from defpact.federation.stixmap import (
     stix_text,
 )
 from defpact.governance import replication as gov_replication
+from defpact.governance import replication_actions as gov_actions
+from defpact.governance import replication_groups as gov_groups
 from defpact.procurement import case_replication
 from defpact.procurement import replication as procurement_replication
 from defpact.threats.intel import replication as intel_replication
@@ -158,5 +161,8 @@ EXPORTERS: dict[str, Exporter] = {
             procurement_replication.BUDGET_LINE, procurement_replication.budget_line_states
         ),
         _RecordExporter(case_replication.RECORD_TYPE, case_replication.states_by_id),
+        _RecordExporter(gov_groups.GROUP, gov_groups.group_states),
+        _RecordExporter(gov_groups.MEETING, gov_groups.meeting_states),
+        _RecordExporter(gov_groups.ACTION, gov_actions.action_states),
     )
 }

@@ -13,9 +13,11 @@
   originating node and report id, with the fields STIX has no place for (body, region, tags,
   admiralty code, author) in the extension's ``intel`` property.
 * Context records (procurement requirements, training exercises and lessons, governance
-  documents) become the STIX object of :data:`RECORD_STIX_TYPES` (a ``note`` for a lesson, a
-  ``report`` with report type ``defpact-governance-document`` for a document, a custom
-  ``x-defpact-requirement`` / ``x-defpact-exercise`` object where no SDO fits) whose id is
+  documents, expert groups, meetings and action items) become the STIX object of
+  :data:`RECORD_STIX_TYPES` (a ``note`` for a lesson, a ``report`` with report type
+  ``defpact-governance-document`` for a document, an ``identity`` of class ``group`` for an
+  expert group, a custom ``x-defpact-requirement`` / ``x-defpact-exercise`` /
+  ``x-defpact-meeting`` / ``x-defpact-action`` object where no SDO fits) whose id is
   derived from the originating node and local id, with the record's fields in the extension's
   ``record`` property (a document's versions, each with its marking, in ``record.versions``).
 * A record that disappears for the peer is a ``x-defpact-tombstone`` custom object naming it
@@ -162,6 +164,7 @@ RECORD_STIX_TYPES = {
     "requirement": "x-defpact-requirement", "exercise": "x-defpact-exercise",
     "lesson": "note", "document": "report",
     "budget_line": "x-defpact-budget-line", "case": "x-defpact-joint-order",
+    "group": "identity", "meeting": "x-defpact-meeting", "action": "x-defpact-action",
 }  # fmt: skip
 TOMBSTONE_RECORD_TYPES = frozenset({"stix", "intel", *RECORD_STIX_TYPES})
 
@@ -201,6 +204,8 @@ def record_object(
     elif record_type == "document":
         obj.update(published=created, report_types=["defpact-governance-document"],
                    object_refs=origin)  # fmt: skip
+    elif record_type == "group":
+        obj["identity_class"] = "group"
     obj["extensions"] = {FEDERATION_EXTENSION_ID: body}
     return obj
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.db import utcnow
-from defpact.core.errors import InvalidInput, NotFound, PermissionDenied
+from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
 from defpact.core.marking import PACT, TLP, Marking, banner, can_read, marking_problem
 from defpact.core.releasability import visible_to
@@ -34,6 +34,7 @@ __all__ = [
     "build_marking",
     "check_readers",
     "not_found",
+    "require_live",
     "require_member",
     "require_originator",
     "today",
@@ -46,6 +47,7 @@ class _Marked(Protocol):
     id: Any
     originator: Any
     classification: Any
+    withdrawn_at: Any
 
     @property
     def marking(self) -> Marking: ...
@@ -91,6 +93,12 @@ def require_originator(actor: Actor, row: _Marked, what: str) -> None:
     if actor.is_console or actor.nation == row.originator:
         return
     raise PermissionDenied(f"only {row.originator}, which originated this {what}, may change it")
+
+
+def require_live(row: _Marked, what: str) -> None:
+    """Refuse (409) a change of a withdrawn record (only its originator still sees it)."""
+    if row.withdrawn_at is not None:
+        raise Conflict(f"this {what} was withdrawn; it can no longer change")
 
 
 def build_marking(session: Session, actor: Actor, spec: MarkingSpec) -> Marking:

@@ -4,7 +4,9 @@ progress, list with filters and summarise per provision and per owner nation.
 An item is owned by a member nation, which must be able to read it. Its status and progress
 notes are reported by users of the owner nation or of the originator nation (observers only
 read); a report names the version it was based on, so two concurrent edits cannot silently
-overwrite each other. Summaries count only the items the caller may read.
+overwrite each other. Summaries count only the items the caller may read. Every change stamps
+the federation journal (``replication_groups``); an item replicated from a peer node is
+read-only here, also for its owner nation (progress is reported on the originating node).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from defpact.core.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from defpact.core.identity import Clearance, Role
 from defpact.core.marking import Marking, banner, can_read
 from defpact.core.nations import NATIONS
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in, require_nation
 from defpact.core.uow import UnitOfWork
 from defpact.governance import access
@@ -34,6 +37,7 @@ from defpact.governance.meeting_service import (
     load_meeting,
 )
 from defpact.governance.provisions import Provision
+from defpact.governance.replication_groups import journal_action
 from defpact.governance.store import ActionNoteRow, ActionRepository, ActionRow, GroupRow
 from defpact.governance.tracker import (
     ActionStatus,
@@ -50,10 +54,12 @@ __all__ = [
     "NewAction",
     "NoteInfo",
     "TrackerSummary",
+    "action_info",
     "action_summary",
     "create_action",
     "get_action",
     "list_actions",
+    "load_action",
     "record_decision",
     "report_progress",
 ]
@@ -87,6 +93,7 @@ class ActionInfo:
     created_at: datetime
     updated_at: datetime
     version: int
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +124,7 @@ class TrackerSummary:
     by_nation: tuple[StatusSummary, ...]
 
 
-def _info(session: Session, row: ActionRow, today: date) -> ActionInfo:
+def action_info(session: Session, row: ActionRow, today: date) -> ActionInfo:
     status = ActionStatus(row.status)
     notes = tuple(
         NoteInfo(n.author_name, n.author_nation, ActionStatus(n.status), n.note, n.at)
@@ -139,6 +146,7 @@ def _info(session: Session, row: ActionRow, today: date) -> ActionInfo:
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -175,6 +183,8 @@ def _insert_action(
             group = load_group(session, actor, new.group_id)
         except NotFound:
             raise InvalidInput(f"no expert group {new.group_id}", field="group_id") from None
+        if group.withdrawn_at is not None:
+            raise InvalidInput(f"expert group {group.id} was withdrawn", field="group_id")
     marking = _marking(session, actor, new, group, fallback)
     if not can_read(owner, Clearance.SECRET, marking, members):
         raise InvalidInput(
@@ -197,6 +207,7 @@ def _insert_action(
     row.apply_marking(marking)
     session.add(row)
     session.flush()
+    journal_action(session, row)
     record_event(
         session,
         actor,
@@ -222,7 +233,7 @@ def create_action(uow: UnitOfWork, actor: Actor, new: NewAction) -> ActionInfo:
         session = uow.session
         access.require_member(session, actor, Role.ADMIN)
         row = _insert_action(session, actor, new)
-        info = _info(session, row, access.today())
+        info = action_info(session, row, access.today())
         uow.commit()
     return info
 
@@ -236,6 +247,8 @@ def record_decision(
         access.require_member(session, actor, Role.ADMIN)
         meeting = load_meeting(session, actor, meeting_id)
         access.require_originator(actor, meeting, "meeting")
+        ensure_originated_here(session, meeting.originator, "meeting")
+        access.require_live(meeting, "meeting")
         decision = add_decision(session, actor, meeting, text)
         rows = []
         for new in actions:
@@ -247,7 +260,7 @@ def record_decision(
                 )
             )
         today = access.today()
-        infos = [_info(session, r, today) for r in rows]
+        infos = [action_info(session, r, today) for r in rows]
         result = DecisionInfo(
             decision.id, decision.text, decision.created_at, tuple(r.id for r in rows)
         )
@@ -274,7 +287,7 @@ def list_actions(
         visible = access.visibility(ActionRow, actor, member_codes_in(session))
         today = access.today()
         rows = ActionRepository(session).find(visible)
-        infos = [_info(session, r, today) for r in rows]
+        infos = [action_info(session, r, today) for r in rows]
         chosen = [i for i in infos if _matches(i, where)]
         shown = {i.id for i in chosen}
         access.audit_reads(session, actor, "gov_action", [r for r in rows if r.id in shown])
@@ -285,14 +298,14 @@ def list_actions(
 def get_action(uow: UnitOfWork, actor: Actor, action_id: int) -> ActionInfo:
     with uow:
         session = uow.session
-        row = _load(session, actor, action_id)
+        row = load_action(session, actor, action_id)
         access.audit_reads(session, actor, "gov_action", [row])
-        info = _info(session, row, access.today())
+        info = action_info(session, row, access.today())
         uow.commit()
     return info
 
 
-def _load(session: Session, actor: Actor, action_id: int) -> ActionRow:
+def load_action(session: Session, actor: Actor, action_id: int) -> ActionRow:
     visible = access.visibility(ActionRow, actor, member_codes_in(session))
     row = ActionRepository(session).get(action_id, visible)
     if row is None:
@@ -318,11 +331,13 @@ def report_progress(
     with uow:
         session = uow.session
         access.require_member(session, actor, *_WRITER_ROLES)
-        row = _load(session, actor, action_id)
+        row = load_action(session, actor, action_id)
         if not (actor.is_console or actor.nation in (row.owner_nation, row.originator)):
             raise PermissionDenied(
                 f"only {row.owner_nation} (owner) or {row.originator} (originator) report progress"
             )
+        ensure_originated_here(session, row.originator, "action item")
+        access.require_live(row, "action item")
         if version is not None and version != row.version:
             raise Conflict("the item changed since you read it; reload it", field="version")
         before = {"status": row.status, "version": row.version}
@@ -343,6 +358,7 @@ def report_progress(
             session.flush()
         except StaleDataError:
             raise Conflict("the item changed while you saved; reload it") from None
+        journal_action(session, row)
         record_event(
             session,
             actor,
@@ -353,7 +369,7 @@ def report_progress(
             before=before,
             after={"status": row.status, "note": note, "version": row.version},
         )
-        info = _info(session, row, access.today())
+        info = action_info(session, row, access.today())
         uow.commit()
     return info
 

@@ -81,6 +81,12 @@ def add_group_member(
     return group_public(service.add_group_member(uow, actor, group_id, body.username))
 
 
+@router.post("/groups/{group_id}/withdraw", response_model=GroupPublic, responses=_WRITE)
+def withdraw_group(group_id: IdPath, actor: ActorDep, uow: UowDep) -> GroupPublic:
+    """The originator's admins withdraw the group: other nations no longer see it."""
+    return group_public(service.withdraw_group(uow, actor, group_id))
+
+
 @router.get(
     "/groups/{group_id}/calendar.ics",
     response_class=Response,
@@ -131,6 +137,12 @@ def record_minutes(
 ) -> MeetingPublic:
     info = service.record_minutes(uow, actor, meeting_id, body.minutes, version=body.version)
     return meeting_public(info)
+
+
+@router.post("/meetings/{meeting_id}/withdraw", response_model=MeetingPublic, responses=_WRITE)
+def withdraw_meeting(meeting_id: IdPath, actor: ActorDep, uow: UowDep) -> MeetingPublic:
+    """The originator's admins withdraw the meeting: other nations no longer see it."""
+    return meeting_public(service.withdraw_meeting(uow, actor, meeting_id))
 
 
 @router.post(

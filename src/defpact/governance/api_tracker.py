@@ -77,6 +77,12 @@ def report_progress(
     return action_public(info)
 
 
+@router.post("/actions/{action_id}/withdraw", response_model=ActionPublic, responses=_WRITE)
+def withdraw_action(action_id: IdPath, actor: ActorDep, uow: UowDep) -> ActionPublic:
+    """The originator's admins withdraw the item: other nations no longer see it."""
+    return action_public(service.withdraw_action(uow, actor, action_id))
+
+
 @router.get("/accessions", response_model=list[AccessionPublic], responses=problem_responses(401))
 def list_accessions(actor: ActorDep, uow: UowDep) -> list[AccessionPublic]:
     return [accession_public(a) for a in service.list_accessions(uow, actor)]

@@ -105,6 +105,17 @@ def groups_add_member(
     emit(fmt, dump(group_public(info)), lambda: _groups_table([info]))
 
 
+@groups_app.command("withdraw")
+def groups_withdraw(
+    group_id: int, as_user: AsOpt = None, fmt: FormatOpt = OutputFormat.TABLE
+) -> None:
+    """Withdraw an expert group (an admin of its originator nation)."""
+    node, actor = acting(as_user)
+    with reporting_errors():
+        info = service.withdraw_group(node.uow(), actor, group_id)
+    emit(fmt, dump(group_public(info)), lambda: _groups_table([info]))
+
+
 def _meetings_table(meetings: list[service.MeetingInfo]) -> None:
     print_table(
         "Meetings",
@@ -169,6 +180,17 @@ def meetings_minutes(
     text = cli_documents.read_text(file, "file")
     with reporting_errors():
         info = service.record_minutes(node.uow(), actor, meeting_id, text)
+    emit(fmt, dump(meeting_public(info)), lambda: _meetings_table([info]))
+
+
+@meetings_app.command("withdraw")
+def meetings_withdraw(
+    meeting_id: int, as_user: AsOpt = None, fmt: FormatOpt = OutputFormat.TABLE
+) -> None:
+    """Withdraw a meeting (an admin of its originator nation)."""
+    node, actor = acting(as_user)
+    with reporting_errors():
+        info = service.withdraw_meeting(node.uow(), actor, meeting_id)
     emit(fmt, dump(meeting_public(info)), lambda: _meetings_table([info]))
 
 

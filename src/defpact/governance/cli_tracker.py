@@ -115,6 +115,17 @@ def actions_progress(
     emit(fmt, dump(action_public(info)), lambda: _actions_table([info]))
 
 
+@actions_app.command("withdraw")
+def actions_withdraw(
+    action_id: int, as_user: AsOpt = None, fmt: FormatOpt = OutputFormat.TABLE
+) -> None:
+    """Withdraw an action item (an admin of its originator nation)."""
+    node, actor = acting(as_user)
+    with reporting_errors():
+        info = service.withdraw_action(node.uow(), actor, action_id)
+    emit(fmt, dump(action_public(info)), lambda: _actions_table([info]))
+
+
 def _summary_table(title: str, rows: tuple[StatusSummary, ...]) -> None:
     statuses = [s.value for s in ActionStatus]
     print_table(

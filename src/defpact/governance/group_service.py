@@ -1,8 +1,10 @@
 """Use cases of expert groups: create, list, read and add members.
 
-Each runs in one unit of work: checks who may act (``access``), writes the change and its audit
-event in the same transaction and returns frozen dataclasses. Reads filter with the
-releasability rule; a group or meeting the caller may not read answers "no such ...".
+Each runs in one unit of work: checks who may act (``access``), writes the change, its audit
+event and its federation journal stamp (``replication_groups``) in the same transaction and
+returns frozen dataclasses. Reads filter with the releasability rule; a group or meeting the
+caller may not read answers "no such ...". A group replicated from a peer node is read-only
+here (``core.origin``); its members are the names its node sent, without usernames.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput
 from defpact.core.identity import Role
 from defpact.core.marking import Marking, banner
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in, require_nation
 from defpact.core.store import UserRepository
 from defpact.core.uow import UnitOfWork
 from defpact.governance import access
 from defpact.governance.access import MarkingSpec
 from defpact.governance.provisions import Provision
+from defpact.governance.replication_groups import journal_group
 from defpact.governance.store import GroupMemberRow, GroupRepository, GroupRow
 
 __all__ = [
@@ -35,8 +39,10 @@ __all__ = [
     "checked_text",
     "create_group",
     "get_group",
+    "group_info",
     "list_groups",
     "load_group",
+    "named_refs",
     "user_refs",
 ]
 
@@ -58,6 +64,7 @@ class GroupInfo:
     members: tuple[UserRef, ...]
     marking: Marking
     created_at: datetime
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +84,14 @@ def user_refs(session: Session, user_ids: Sequence[int]) -> tuple[UserRef, ...]:
     return tuple(UserRef(r.username, r.nation_code, r.display_name) for r in rows)
 
 
-def _group_info(session: Session, row: GroupRow) -> GroupInfo:
+def named_refs(names: Sequence[Sequence[str]]) -> tuple[UserRef, ...]:
+    """People of a replica as its originating node named them (no username here)."""
+    return tuple(UserRef("", nation, name) for nation, name in names)
+
+
+def group_info(session: Session, row: GroupRow) -> GroupInfo:
     members = user_refs(session, GroupRepository(session).member_ids(row.id))
+    members += named_refs(row.member_names)
     return GroupInfo(
         id=row.id,
         name=row.name,
@@ -88,6 +101,7 @@ def _group_info(session: Session, row: GroupRow) -> GroupInfo:
         members=members,
         marking=row.marking,
         created_at=row.created_at,
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -130,13 +144,15 @@ def create_group(uow: UnitOfWork, actor: Actor, new: NewGroup) -> GroupInfo:
             provisions=[p.value for p in Provision if p in set(new.provisions)],
             created_at=new.created_at or utcnow(),
         )
+        row.updated_at = row.created_at
         row.apply_marking(marking)
         session.add(row)
         session.flush()
         for user in users:
             session.add(GroupMemberRow(group_id=row.id, user_id=user.id))
         session.flush()
-        info = _group_info(session, row)
+        journal_group(session, row)
+        info = group_info(session, row)
         record_event(
             session,
             actor,
@@ -162,7 +178,7 @@ def list_groups(uow: UnitOfWork, actor: Actor) -> list[GroupInfo]:
         visible = access.visibility(GroupRow, actor, member_codes_in(session))
         rows = GroupRepository(session).find(visible)
         access.audit_reads(session, actor, "gov_group", rows)
-        infos = [_group_info(session, r) for r in rows]
+        infos = [group_info(session, r) for r in rows]
         uow.commit()
     return infos
 
@@ -171,7 +187,7 @@ def get_group(uow: UnitOfWork, actor: Actor, group_id: int) -> GroupInfo:
     with uow:
         row = load_group(uow.session, actor, group_id)
         access.audit_reads(uow.session, actor, "gov_group", [row])
-        info = _group_info(uow.session, row)
+        info = group_info(uow.session, row)
         uow.commit()
     return info
 
@@ -185,11 +201,15 @@ def add_group_member(uow: UnitOfWork, actor: Actor, group_id: int, username: str
         (user,) = access.users_by_name(session, [username], "username")
         if not (actor.is_console or actor.nation in (row.originator, user.nation_code)):
             access.require_originator(actor, row, "expert group")
+        ensure_originated_here(session, row.originator, "expert group")
+        access.require_live(row, "expert group")
         access.check_readers(session, [user], row.marking, "username")
         if user.id in GroupRepository(session).member_ids(row.id):
             raise Conflict(f"{user.username} is already a member of {row.name}", field="username")
         session.add(GroupMemberRow(group_id=row.id, user_id=user.id))
+        row.updated_at = utcnow()
         session.flush()
+        journal_group(session, row)
         record_event(
             session,
             actor,
@@ -199,6 +219,6 @@ def add_group_member(uow: UnitOfWork, actor: Actor, group_id: int, username: str
             object_nation=row.originator,
             after={"username": user.username, "nation": user.nation_code},
         )
-        info = _group_info(session, row)
+        info = group_info(session, row)
         uow.commit()
     return info

@@ -3,6 +3,10 @@
 A meeting belongs to an expert group and by default inherits the group's marking; attendees
 must be users who may read it. The ``.ics`` export of a user holds the visible meetings the user
 attends or whose group the user belongs to; that of a group, the group's visible meetings.
+
+Minutes and decisions are a meeting's content: each change bumps ``updated_at`` and stamps the
+federation journal (``replication_groups``) in the same transaction. A meeting replicated from
+a peer node is read-only here (``core.origin``); its attendees are the names its node sent.
 """
 
 from __future__ import annotations
@@ -20,14 +24,22 @@ from defpact.core.db import utcnow
 from defpact.core.errors import Conflict, InvalidInput, NotFound
 from defpact.core.identity import Clearance, Role
 from defpact.core.marking import Marking, banner
+from defpact.core.origin import ensure_originated_here
 from defpact.core.service import member_codes_in
 from defpact.core.store import UserRepository, UserRow
 from defpact.core.uow import UnitOfWork
 from defpact.governance import access
 from defpact.governance.access import MarkingSpec
-from defpact.governance.group_service import UserRef, checked_text, load_group, user_refs
+from defpact.governance.group_service import (
+    UserRef,
+    checked_text,
+    load_group,
+    named_refs,
+    user_refs,
+)
 from defpact.governance.ical import CalendarEvent, meetings_calendar
 from defpact.governance.meetings import schedule_problem
+from defpact.governance.replication_groups import journal_meeting
 from defpact.governance.store import (
     ActionRow,
     DecisionRow,
@@ -77,6 +89,7 @@ class MeetingInfo:
     decisions: tuple[DecisionInfo, ...]
     marking: Marking
     version: int
+    withdrawn_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +121,11 @@ def meeting_info(session: Session, row: MeetingRow, group: GroupRow | None) -> M
         ends=row.ends_at,
         agenda=row.agenda,
         minutes=row.minutes,
-        attendees=user_refs(session, repo.attendee_ids(row.id)),
+        attendees=user_refs(session, repo.attendee_ids(row.id)) + named_refs(row.attendee_names),
         decisions=decisions,
         marking=row.marking,
         version=row.version,
+        withdrawn_at=row.withdrawn_at,
     )
 
 
@@ -153,9 +167,12 @@ def create_meeting(uow: UnitOfWork, actor: Actor, new: NewMeeting) -> MeetingInf
             group = load_group(session, actor, new.group_id)
         except NotFound:
             raise InvalidInput(f"no expert group {new.group_id}", field="group_id") from None
+        if group.withdrawn_at is not None:
+            raise InvalidInput(f"expert group {group.id} was withdrawn", field="group_id")
         marking = _meeting_marking(session, actor, new, group)
         users = access.users_by_name(session, new.attendees, "attendees")
         access.check_readers(session, users, marking, "attendees")
+        now = utcnow()
         row = MeetingRow(
             group_id=group.id,
             title=title,
@@ -164,7 +181,8 @@ def create_meeting(uow: UnitOfWork, actor: Actor, new: NewMeeting) -> MeetingInf
             ends_at=new.ends,
             agenda=new.agenda,
             minutes=new.minutes,
-            updated_at=utcnow(),
+            created_at=now,
+            updated_at=now,
         )
         row.apply_marking(marking)
         session.add(row)
@@ -172,6 +190,7 @@ def create_meeting(uow: UnitOfWork, actor: Actor, new: NewMeeting) -> MeetingInf
         for user in users:
             session.add(MeetingAttendeeRow(meeting_id=row.id, user_id=user.id))
         session.flush()
+        journal_meeting(session, row)
         record_event(
             session,
             actor,
@@ -226,6 +245,8 @@ def record_minutes(
         access.require_member(session, actor, Role.ADMIN)
         row = load_meeting(session, actor, meeting_id)
         access.require_originator(actor, row, "meeting")
+        ensure_originated_here(session, row.originator, "meeting")
+        access.require_live(row, "meeting")
         if version is not None and version != row.version:
             raise Conflict("the meeting changed since you read it; reload it", field="version")
         before = {"minutes_chars": len(row.minutes), "version": row.version}
@@ -235,6 +256,7 @@ def record_minutes(
             session.flush()
         except StaleDataError:
             raise Conflict("the meeting changed while you saved; reload it") from None
+        journal_meeting(session, row)
         record_event(
             session,
             actor,
@@ -251,11 +273,17 @@ def record_minutes(
 
 
 def add_decision(session: Session, actor: Actor, meeting: MeetingRow, text: str) -> DecisionRow:
-    """A decision of ``meeting`` inside the caller's transaction (with its audit event)."""
+    """A decision of ``meeting`` inside the caller's transaction (with its audit event); the
+    caller checked that the meeting is its nation's and not a replica."""
     text = checked_text(text, "text", 4000)
     row = DecisionRow(meeting_id=meeting.id, text=text, created_at=utcnow())
     session.add(row)
-    session.flush()
+    meeting.updated_at = row.created_at
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("the meeting changed while you saved; reload it") from None
+    journal_meeting(session, meeting)
     record_event(
         session,
         actor,

@@ -74,6 +74,7 @@ def group_public(info: service.GroupInfo) -> GroupPublic:
         members=_refs(info.members),
         marking=marking_public(info.marking),
         created_at=info.created_at,
+        withdrawn_at=info.withdrawn_at,
     )
 
 
@@ -92,6 +93,7 @@ def meeting_public(info: service.MeetingInfo) -> MeetingPublic:
         decisions=[decision_public(d) for d in info.decisions],
         marking=marking_public(info.marking),
         version=info.version,
+        withdrawn_at=info.withdrawn_at,
     )
 
 
@@ -184,6 +186,7 @@ def action_public(info: service.ActionInfo) -> ActionPublic:
         created_at=info.created_at,
         updated_at=info.updated_at,
         version=info.version,
+        withdrawn_at=info.withdrawn_at,
     )
 
 

@@ -97,7 +97,7 @@ class MarkingPublic(_Out):
 
 
 class UserRefPublic(_Out):
-    username: str
+    username: str = Field(description="Empty for a person named by another node (a replica).")
     nation: str
     display_name: str
 
@@ -124,6 +124,7 @@ class GroupPublic(_Out):
     members: list[UserRefPublic]
     marking: MarkingPublic
     created_at: datetime
+    withdrawn_at: datetime | None = None
 
 
 class ActionCreate(_In):
@@ -192,6 +193,7 @@ class MeetingPublic(_Out):
     decisions: list[DecisionPublic]
     marking: MarkingPublic
     version: int
+    withdrawn_at: datetime | None = None
 
 
 class DocumentCreate(_In):
@@ -315,6 +317,7 @@ class ActionPublic(_Out):
     created_at: datetime
     updated_at: datetime
     version: int
+    withdrawn_at: datetime | None = None
 
 
 class DecisionCreated(_Out):

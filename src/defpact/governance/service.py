@@ -3,7 +3,8 @@
 Each use case runs in one unit of work, checks who may act, writes its audit event in the same
 transaction and returns frozen dataclasses (never ORM rows). They live in one module per
 aggregate (``group_service``, ``meeting_service``, ``document_service``,
-``approval_service``, ``action_service``, ``accession_service``) and are re-exported here.
+``approval_service``, ``action_service``, ``accession_service``; ``withdraw_service`` for
+groups, meetings and action items) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from defpact.governance.meeting_service import (
     user_calendar,
 )
 from defpact.governance.rounds import BallotInfo, RoundInfo
+from defpact.governance.withdraw_service import withdraw_action, withdraw_group, withdraw_meeting
 
 __all__ = [
     "AccessionInfo",
@@ -119,5 +121,8 @@ __all__ = [
     "user_calendar",
     "vote_on_accession",
     "vote_on_version",
+    "withdraw_action",
     "withdraw_from_pact",
+    "withdraw_group",
+    "withdraw_meeting",
 ]

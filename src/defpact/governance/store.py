@@ -9,6 +9,7 @@ state (optimistic concurrency, SQLAlchemy ``version_id_col``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -61,6 +62,10 @@ class GroupRow(MarkedMixin, Base):
     chair_nation: Mapped[str] = mapped_column(String(2))
     provisions: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A replica's members as its originating node names them: [[nation, display name], ...]
+    # (users of this node are members through gov_group_members).
+    member_names: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
 
 
 class GroupMemberRow(Base):
@@ -83,7 +88,10 @@ class MeetingRow(MarkedMixin, Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     agenda: Mapped[str] = mapped_column(Text, default="")
     minutes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A replica's attendees as its originating node names them: [[nation, display name], ...].
+    attendee_names: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -99,9 +107,14 @@ class MeetingAttendeeRow(Base):
 
 
 class DecisionRow(Base):
+    """A meeting's decision; ``uid`` names it on every node (action items cite it by uid)."""
+
     __tablename__ = "gov_decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(
+        String(36), unique=True, index=True, default=lambda: str(uuid.uuid4())
+    )
     meeting_id: Mapped[int] = mapped_column(ForeignKey("gov_meetings.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
