@@ -13,7 +13,7 @@ from defpact.governance.approval import (
     open_round,
     remove_participant,
 )
-from defpact.governance.textdiff import LineKind, line_diff
+from defpact.governance.textdiff import LineKind, line_diff, text_lines
 
 NATIONS = ["XK", "AL", "HR", "MK", "ME", "BG"]
 
@@ -70,11 +70,11 @@ lines = st.lists(st.sampled_from(["a", "b", "c", "", "# title", "- item"]), max_
 @given(lines, lines)
 def test_a_full_context_diff_rebuilds_both_versions(old: list[str], new: list[str]) -> None:
     diff = line_diff("\n".join(old), "\n".join(new), context=10_000)
-    if old == new:
+    if text_lines("\n".join(old)) == text_lines("\n".join(new)):
         assert diff == []
         return
     body = [line for line in diff if line.kind is not LineKind.HUNK]
     rebuilt_old = [line.text for line in body if line.kind is not LineKind.ADDED]
     rebuilt_new = [line.text for line in body if line.kind is not LineKind.REMOVED]
-    assert rebuilt_old == "\n".join(old).splitlines()
-    assert rebuilt_new == "\n".join(new).splitlines()
+    assert rebuilt_old == text_lines("\n".join(old))
+    assert rebuilt_new == text_lines("\n".join(new))

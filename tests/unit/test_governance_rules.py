@@ -267,3 +267,14 @@ def test_timeline_is_well_formed_escaped_svg_with_one_bar_per_period() -> None:
     former = widths["North Macedonia (MK): member from 2026-01-01 until 2026-06-01"]
     assert former < widths["Kosovo (XK): member from 2025-03-18 to date"]
     assert "No membership history" in membership_timeline_svg([], TODAY)
+
+
+def test_a_changed_final_newline_or_line_ending_is_a_change() -> None:
+    """Texts that differ only by their final newline differ; CRLF and LF lines are equal."""
+    assert line_diff("a", "a\n") != []
+    assert [(d.kind, d.text) for d in line_diff("a", "a\n")][1:] == [
+        (LineKind.CONTEXT, "a"),
+        (LineKind.ADDED, ""),
+    ]
+    assert line_diff("a\r\nb\r\n", "a\nb\n") == []
+    assert line_diff("", "") == [] and unified_diff("x", "x", "v1", "v2") == ""

@@ -4,6 +4,11 @@
 opcodes grouped with ``context`` unchanged lines around each change become hunks. Each line
 keeps its number in a and/or b so a reviewer can find it; the texts are never interpreted, the
 page escapes them like any other text.
+
+Lines are what :func:`text_lines` makes of a text: line endings normalised (``\r\n`` and
+``\r`` as ``\n``, as browsers send textarea content) and a final newline kept as a last, empty
+line, so two versions that differ only by their final newline have a diff (``splitlines`` would
+call them equal, and a reviewer would be told "no change" about a changed text).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import difflib
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DiffLine", "LineKind", "diff_stats", "line_diff", "unified_diff"]
+__all__ = ["DiffLine", "LineKind", "diff_stats", "line_diff", "text_lines", "unified_diff"]
 
 
 class LineKind(StrEnum):
@@ -30,9 +35,16 @@ class DiffLine:
     text: str
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of a text as the diff compares them (an empty text has none)."""
+    if not text:
+        return []
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def line_diff(old: str, new: str, context: int = 3) -> list[DiffLine]:
-    """The hunks that turn ``old`` into ``new``, empty when the texts are equal."""
-    a, b = old.splitlines(), new.splitlines()
+    """The hunks that turn ``old`` into ``new``, empty when their lines are equal."""
+    a, b = text_lines(old), text_lines(new)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     lines: list[DiffLine] = []
     for group in matcher.get_grouped_opcodes(context):
@@ -61,7 +73,7 @@ def diff_stats(lines: list[DiffLine]) -> tuple[int, int]:
 def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
     """The classic unified diff text (for the CLI and API clients)."""
     lines = difflib.unified_diff(
-        old.splitlines(), new.splitlines(), fromfile=old_label, tofile=new_label, lineterm=""
+        text_lines(old), text_lines(new), fromfile=old_label, tofile=new_label, lineterm=""
     )
     text = "\n".join(lines)
     return text + "\n" if text else ""
