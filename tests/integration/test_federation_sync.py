@@ -634,6 +634,50 @@ def _assert_governance_read_only(fed: FedNode, admin: Actor, ids: dict[str, int]
     assert record_holdings(fed, {"XK"}) == before
 
 
+def test_withdrawn_exercises_and_lessons_are_withdrawn_on_every_peer(
+    trio: dict[str, FedNode], request: pytest.FixtureRequest
+) -> None:
+    """Withdrawing an exercise or a lesson reaches the peers holding it; their replicas cannot
+    be withdrawn (or changed) there, not even by a user of the originating nation."""
+    from defpact.training.exercise_service import withdraw_exercise
+    from defpact.training.planning_service import withdraw_lesson
+    from defpact.training.store import ExerciseRow, LessonRow
+
+    router = _router(request)
+    xk, al, hr = trio["XK"], trio["AL"], trio["HR"]
+    for fed in trio.values():
+        add_training_areas(fed.node)
+    mark = marking("XK")
+    kept = add_exercise(xk, "XK-KEPT", mark)
+    gone = add_exercise(xk, "XK-GONE", mark)
+    lesson = add_lesson(xk, kept, "lesson-gone", mark)
+    add_lesson(xk, kept, "lesson-kept", mark)
+    _sync_all(trio, router)
+    for fed in (al, hr):
+        held = record_holdings(fed, {"XK"})
+        assert held.exercises == {"XK-KEPT", "XK-GONE"}
+        assert set(held.lessons) == {"lesson-gone", "lesson-kept"}
+    with al.node.uow() as uow:
+        replica_exercise = uow.session.scalars(
+            select(ExerciseRow.id).where(ExerciseRow.code == "XK-GONE")
+        ).one()
+        replica_lesson = uow.session.scalars(
+            select(LessonRow.id).where(LessonRow.title == "lesson-gone")
+        ).one()
+    xk_on_al = Actor.of(principal(al.node, "xk.training"))
+    with pytest.raises(PermissionDenied, match="read-only"):
+        withdraw_exercise(al.node.uow(), xk_on_al, replica_exercise)
+    with pytest.raises(PermissionDenied, match="read-only"):
+        withdraw_lesson(al.node.uow(), xk_on_al, replica_lesson)
+    withdraw_exercise(xk.node.uow(), xk.actor("training"), gone)
+    withdraw_lesson(xk.node.uow(), xk.actor("training"), lesson)
+    _sync_all(trio, router)
+    for fed in (al, hr):
+        held = record_holdings(fed, {"XK"})
+        assert held.exercises == {"XK-KEPT"}
+        assert set(held.lessons) == {"lesson-kept"}
+
+
 def test_records_whose_reference_is_missing_here_are_not_stored(
     trio: dict[str, FedNode], request: pytest.FixtureRequest
 ) -> None:

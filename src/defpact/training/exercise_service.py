@@ -269,12 +269,14 @@ def withdraw_exercise(uow: UnitOfWork, actor: Actor, exercise_id: int) -> Exerci
         session = uow.session
         row = load_exercise(session, actor, exercise_id)
         access.require_writer(session, actor, row.originator, "exercises")
+        ensure_originated_here(session, row.originator, "exercise")
         if row.withdrawn_at is None:
-            row.withdrawn_at = utcnow()
+            row.withdrawn_at = row.updated_at = utcnow()
             try:
                 session.flush()
             except StaleDataError:
                 raise Conflict("the exercise was changed concurrently; reload") from None
+            journal_exercise(session, row)  # peers holding it withdraw it too
             record_event(
                 session,
                 actor,

@@ -429,12 +429,14 @@ def withdraw_lesson(uow: UnitOfWork, actor: Actor, lesson_id: int) -> LessonInfo
         session = uow.session
         row, code = _load_lesson(session, actor, lesson_id)
         access.require_writer(session, actor, row.originator, "lessons")
+        ensure_originated_here(session, row.originator, "lesson")
         if row.withdrawn_at is None:
-            row.withdrawn_at = utcnow()
+            row.withdrawn_at = row.updated_at = utcnow()
             try:
                 session.flush()
             except StaleDataError:
                 raise Conflict("the lesson was changed concurrently; reload") from None
+            journal_lesson(session, row)  # peers holding it withdraw it too
             record_event(
                 session,
                 actor,
