@@ -72,10 +72,25 @@ def init() -> None:
         typer.echo(f"created {collections} TAXII collections at /taxii2/")
 
 
+FOUNDING_NATIONS = frozenset({"XK", "AL", "HR"})
+
+
 @app.command()
 def demo() -> None:
-    """Seed demo data (development only; each part is created once)."""
+    """Seed demo data (development only; each part is created once).
+
+    The demo records belong to all three founding nations, so they are seeded on a node that
+    serves all three (the shared node, the default). A national node (``DEFPACT_NODE_NATIONS``
+    naming fewer) gets the demo users only: its partners' records reach it by federation, and
+    local copies of them would be records of nations it does not serve."""
     core_cli.demo_command()
+    served = get_settings().served_nations
+    if not FOUNDING_NATIONS <= served:
+        typer.echo(
+            f"this node serves {', '.join(sorted(served))}: demo users only; the demo records "
+            "of the founding nations are seeded on a node serving all of them"
+        )
+        return
     node = core_cli.open_node()
     try:
         reports = seed_intel_demo(node.uow())

@@ -121,3 +121,26 @@ def test_unreachable_database_one_line_without_password(
     assert result.exit_code == 1
     assert "127.0.0.1:1/nowhere" in result.stderr and "hunter2" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_on_a_national_node_creates_users_but_no_records_of_other_nations(
+    cli_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+
+    from defpact.procurement.store import RequirementRow
+    from defpact.threats.intel.store import IntelReportRow
+
+    monkeypatch.setenv("DEFPACT_NODE_NATIONS", "AL")
+    reset_settings_cache()
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "serves AL: demo users only" in result.output
+    node = Node.from_settings(Settings(data_dir=cli_env.data_dir,
+                                       database_url=cli_env.database_url))  # fmt: skip
+    try:
+        with node.uow() as uow:
+            for table in (RequirementRow, IntelReportRow):
+                assert uow.session.scalar(select(func.count()).select_from(table)) == 0
+    finally:
+        node.dispose()
