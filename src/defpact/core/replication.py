@@ -11,13 +11,24 @@ each context's ``replication`` module reads states for export and writes replica
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from defpact.core.marking import Marking
 
-__all__ = ["RecordPart", "RecordState", "ReplicaRefused"]
+__all__ = ["RecordPart", "RecordState", "ReplicaRefused", "key_chunks"]
+
+_Key = TypeVar("_Key", int, str)
+
+
+def key_chunks(keys: Iterable[_Key], size: int = 500) -> Iterator[list[_Key]]:
+    """The distinct keys, sorted, in lists of ``size``: one ``IN (...)`` lookup each (export
+    states, replica registries and stored versions are read this way)."""
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), size):
+        yield wanted[start : start + size]
 
 
 @dataclass(frozen=True, slots=True)

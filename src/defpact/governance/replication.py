@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from defpact.core.changes import Change, record_changes
-from defpact.core.replication import RecordPart, RecordState, ReplicaRefused
+from defpact.core.replication import RecordPart, RecordState, ReplicaRefused, key_chunks
 from defpact.governance.store import DocumentRow, VersionRow
 
 __all__ = ["RECORD_TYPE", "drop_replica", "journal_document", "put_replica", "states_by_id"]
@@ -41,10 +41,8 @@ def _part(version: VersionRow) -> RecordPart:
 def states_by_id(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
-    wanted = sorted(set(ids))
     found: dict[int, RecordState] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for chunk in key_chunks(ids):
         docs = session.scalars(select(DocumentRow).where(
             DocumentRow.id.in_(chunk), DocumentRow.originator.in_(sorted(originators))
         )).all()  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.governance import replica_fields as check
 from defpact.governance.provisions import Provision
 from defpact.governance.replication_groups import group_ref, held_group
@@ -46,15 +46,14 @@ def _notes(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 def action_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
-    wanted = sorted(set(ids))
     found: dict[int, RecordState] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in key_chunks(ids):
         stmt = (
             select(ActionRow, GroupRow, DecisionRow.uid)
             .outerjoin(GroupRow, GroupRow.id == ActionRow.group_id)
             .outerjoin(DecisionRow, DecisionRow.id == ActionRow.decision_id)
             .where(
-                ActionRow.id.in_(wanted[start : start + 500]),
+                ActionRow.id.in_(chunk),
                 ActionRow.originator.in_(sorted(originators)),
             )
         )

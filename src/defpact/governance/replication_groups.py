@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from defpact.core.changes import Change, record_changes
 from defpact.core.db import utcnow
 from defpact.core.origin import originated_here, served_nations
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.core.store import UserRow
 from defpact.governance import replica_fields as check
 from defpact.governance.meetings import schedule_problem
@@ -115,12 +115,6 @@ def journal_action(session: Session, row: ActionRow) -> None:
     record_changes(session, _journal(session, ACTION, [row]))
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        yield wanted[start : start + 500]
-
-
 def _people(
     session: Session, link: Any, owner: Any, ids: list[int]
 ) -> dict[int, list[dict[str, str]]]:
@@ -149,7 +143,7 @@ def group_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
     found: dict[int, RecordState] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         stmt = select(GroupRow).where(
             GroupRow.id.in_(chunk), GroupRow.originator.in_(sorted(originators))
         )
@@ -170,7 +164,7 @@ def meeting_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
     found: dict[int, RecordState] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         stmt = (
             select(MeetingRow, GroupRow)
             .join(GroupRow, GroupRow.id == MeetingRow.group_id)

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from defpact.core.changes import Change, record_changes
 from defpact.core.nations import NATIONS
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.procurement.allocation import RULES
 from defpact.procurement.cost import MAX_TOTAL_QUANTITY
 from defpact.procurement.lifecycle import CaseState
@@ -78,11 +78,10 @@ def _children(session: Session, ids: list[int]) -> dict[int, dict[str, list[dict
 def states_by_id(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
-    wanted = sorted(set(ids))
     found: dict[int, RecordState] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in key_chunks(ids):
         stmt = select(CaseRow).where(
-            CaseRow.id.in_(wanted[start : start + 500]),
+            CaseRow.id.in_(chunk),
             CaseRow.originator.in_(sorted(originators)),
         )
         rows = session.scalars(stmt).all()

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from defpact.core.changes import Change, record_changes
 from defpact.core.origin import served_nations
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.procurement.catalogue import MAX_BUDGET
 from defpact.procurement.store import BudgetLineRow, CatalogueItemRow, RequirementRow
 
@@ -60,14 +60,13 @@ def journal_requirement(session: Session, row: RequirementRow) -> None:
 def states_by_id(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
-    wanted = sorted(set(ids))
     found: dict[int, RecordState] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in key_chunks(ids):
         stmt = (
             select(RequirementRow, CatalogueItemRow.key, CatalogueItemRow.name)
             .join(CatalogueItemRow, CatalogueItemRow.id == RequirementRow.item_id)
             .where(
-                RequirementRow.id.in_(wanted[start : start + 500]),
+                RequirementRow.id.in_(chunk),
                 RequirementRow.originator.in_(sorted(originators)),
             )
         )
@@ -130,11 +129,10 @@ def journal_budget_line(session: Session, row: BudgetLineRow) -> None:
 def budget_line_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
-    wanted = sorted(set(ids))
     found: dict[int, RecordState] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in key_chunks(ids):
         stmt = select(BudgetLineRow).where(
-            BudgetLineRow.id.in_(wanted[start : start + 500]),
+            BudgetLineRow.id.in_(chunk),
             BudgetLineRow.originator.in_(sorted(originators)),
         )
         for row in session.scalars(stmt):

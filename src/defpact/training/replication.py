@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from defpact.core.changes import Change, record_changes
 from defpact.core.db import utcnow
 from defpact.core.origin import served_nations
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.training.store import ExerciseRow, LessonRow, MilestoneRow, StageRow
 
 __all__ = [
@@ -65,17 +65,11 @@ def journal_lesson(session: Session, row: LessonRow) -> None:
     record_changes(session, [Change(LESSON, str(row.id), row.originator, row.marking)])
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), 500):
-        yield wanted[start : start + 500]
-
-
 def exercise_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
     found: dict[int, RecordState] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         stmt = select(ExerciseRow).where(
             ExerciseRow.id.in_(chunk), ExerciseRow.originator.in_(sorted(originators))
         )
@@ -92,7 +86,7 @@ def lesson_states(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, RecordState]:
     found: dict[int, RecordState] = {}
-    for chunk in _chunks(ids):
+    for chunk in key_chunks(ids):
         stmt = (
             select(LessonRow, ExerciseRow)
             .join(ExerciseRow, ExerciseRow.id == LessonRow.exercise_id)

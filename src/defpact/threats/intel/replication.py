@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from defpact.core.changes import Change, record_changes
 from defpact.core.marking import Marking
+from defpact.core.replication import key_chunks
 from defpact.threats.intel.store import IntelReportRow
 
 __all__ = [
@@ -67,11 +68,10 @@ def reports_by_id(
     session: Session, ids: Iterable[int], originators: Collection[str]
 ) -> dict[int, ReportContent]:
     """Current content of the given reports, among those the given nations originated."""
-    wanted = sorted(set(ids))
     found: dict[int, ReportContent] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in key_chunks(ids):
         stmt = select(IntelReportRow).where(
-            IntelReportRow.id.in_(wanted[start : start + 500]),
+            IntelReportRow.id.in_(chunk),
             IntelReportRow.originator.in_(sorted(originators)),
         )
         for row in session.scalars(stmt):
