@@ -107,3 +107,38 @@ def test_overview_and_tracker_highlight_overdue_items_and_take_progress(
     assert "Requirements sent" in done.text and "overdue</span>" not in done.text
     accession = client.get("/governance/accession").text
     assert "North Macedonia (MK)" in accession and "Propose a new member" not in accession
+
+
+def test_an_admin_withdraws_a_group_from_its_page(client: ApiClient, node: Node) -> None:
+    """Only an admin of the group's nation gets the button; the POST needs the CSRF token;
+    after it the page says withdrawn and other nations no longer find the group."""
+    from defpact.core.context import Actor
+    from defpact.core.sessions import principal_of
+    from defpact.core.store import UserRepository
+    from defpact.governance.access import MarkingSpec
+    from defpact.governance.group_service import NewGroup, create_group
+    from defpact.governance.provisions import Provision
+
+    with node.uow() as uow:
+        admin = Actor.of(principal_of(UserRepository(uow.session).by_username("xk.admin")))  # type: ignore[arg-type]
+    new = NewGroup("Web withdrawal group", "XK", "mandate", (Provision.HYBRID_THREATS,),
+                   ("xk.admin",), MarkingSpec())  # fmt: skip
+    group_id = create_group(node.uow(), admin, new).id
+    path = f"/governance/groups/{group_id}"
+    _login(client, node, "al.admin")
+    assert "Withdraw this group" not in client.get(path).text  # not AL's group
+    refused = client.post(f"{path}/withdraw", data={"csrf_token": _csrf(client.get(path).text)})
+    assert refused.status_code == 403 and "Withdrawn on" not in client.get(path).text
+    client.post("/logout", data={"csrf_token": _csrf(client.get(path).text)})
+    _login(client, node, "xk.admin")
+    page = client.get(path).text
+    assert "Withdraw this group" in page
+    forged = client.post(f"{path}/withdraw", data={"csrf_token": "forged"})
+    assert forged.status_code == 403 and "Withdrawn on" not in client.get(path).text
+    done = client.post(f"{path}/withdraw", data={"csrf_token": _csrf(page)})
+    assert done.status_code == 303 and done.headers["location"] == path
+    after = client.get(path).text
+    assert "Withdrawn on" in after and "Withdraw this group" not in after
+    client.post("/logout", data={"csrf_token": _csrf(after)})
+    _login(client, node, "al.admin")
+    assert client.get(path).status_code == 404

@@ -7,16 +7,20 @@ timeline are produced server-side by pure modules that escape their input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from defpact.core.context import Actor
 from defpact.core.deps import UowDep
 from defpact.core.errors import DefpactError
-from defpact.core.webkit import NavEntry, WebUser, add_template_dir, register_nav
+from defpact.core.sessions import WebSession
+from defpact.core.uow import UnitOfWork
+from defpact.core.webkit import NavEntry, WebUser, add_template_dir, check_csrf, register_nav
 from defpact.governance import service, web_documents, web_tracker
 from defpact.governance.access import today
 from defpact.governance.timeline import membership_timeline_svg
@@ -88,6 +92,51 @@ def meeting(request: Request, meeting_id: int, session: WebUser, uow: UowDep) ->
         for a in service.list_actions(uow, actor, service.ActionFilter(group_id=info.group_id))
     }
     return page(request, "gov_meeting.html", session, meeting=info, actions=actions)
+
+
+Csrf = Annotated[str, Form(max_length=128)]
+
+
+def _withdraw(
+    request: Request,
+    session: WebSession,
+    uow: UnitOfWork,
+    csrf_token: str,
+    withdraw: Callable[[UnitOfWork, Actor, int], object],
+    record_id: int,
+    back: str,
+) -> Response:
+    """Withdraw a record (an admin of its nation, on its own node) and show its page again."""
+    try:
+        check_csrf(session, csrf_token, request)
+        withdraw(uow, Actor.of(session.principal), record_id)
+    except DefpactError as exc:
+        return error_page(request, session, exc)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/governance/groups/{group_id}/withdraw")
+def withdraw_group(
+    request: Request, group_id: int, session: WebUser, uow: UowDep, csrf_token: Csrf = ""
+) -> Response:
+    return _withdraw(request, session, uow, csrf_token, service.withdraw_group, group_id,
+                     f"/governance/groups/{group_id}")  # fmt: skip
+
+
+@router.post("/governance/meetings/{meeting_id}/withdraw")
+def withdraw_meeting(
+    request: Request, meeting_id: int, session: WebUser, uow: UowDep, csrf_token: Csrf = ""
+) -> Response:
+    return _withdraw(request, session, uow, csrf_token, service.withdraw_meeting, meeting_id,
+                     f"/governance/meetings/{meeting_id}")  # fmt: skip
+
+
+@router.post("/governance/actions/{action_id}/withdraw")
+def withdraw_action(
+    request: Request, action_id: int, session: WebUser, uow: UowDep, csrf_token: Csrf = ""
+) -> Response:
+    return _withdraw(request, session, uow, csrf_token, service.withdraw_action, action_id,
+                     f"/governance/actions/{action_id}")  # fmt: skip
 
 
 router.include_router(web_documents.router)
