@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from typing import Any
 
 import httpx
@@ -53,3 +54,22 @@ def basic(username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    match = _CSRF.search(html)
+    assert match, "page carries a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: ApiClient, username: str) -> httpx.Response:
+    """Sign in through the login form (demo password); the login POST's response."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf_of(page.text)},
+    )

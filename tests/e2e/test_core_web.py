@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-from support import DEMO_PASSWORD, ApiClient
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form carries a CSRF token"
-    return match.group(1)
+from support import DEMO_PASSWORD, ApiClient, csrf_of, sign_in
 
 
 def _login(client: ApiClient, username: str) -> str:
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    response = sign_in(client, username)
     assert response.status_code == 303, response.text
     dashboard = client.get("/")
     assert dashboard.status_code == 200
@@ -42,7 +30,7 @@ def test_session_cookie_flags(client: ApiClient) -> None:
     page = client.get("/login")
     response = client.post(
         "/login",
-        data={"username": "hr.admin", "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
+        data={"username": "hr.admin", "password": DEMO_PASSWORD, "csrf_token": csrf_of(page.text)},
     )
     header = response.headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=lax" in header
@@ -60,7 +48,8 @@ def test_login_without_csrf_token_is_refused(client: ApiClient) -> None:
 def test_wrong_password_shows_error(client: ApiClient) -> None:
     page = client.get("/login")
     response = client.post(
-        "/login", data={"username": "hr.admin", "password": "nope", "csrf_token": _csrf(page.text)}
+        "/login",
+        data={"username": "hr.admin", "password": "nope", "csrf_token": csrf_of(page.text)},
     )
     assert response.status_code == 401 and "invalid username or password" in response.text
 
@@ -75,7 +64,7 @@ def test_admin_users_page_lists_only_own_nation_and_creates(client: ApiClient) -
             "username": "xk.cert",
             "roles": ["analyst"],
             "clearance": "RESTRICTED",
-            "csrf_token": _csrf(users.text),
+            "csrf_token": csrf_of(users.text),
         },
     )
     assert created.status_code == 201 and "shown once" in created.text
@@ -83,7 +72,7 @@ def test_admin_users_page_lists_only_own_nation_and_creates(client: ApiClient) -
     assert html
 
 
-def test_users_page_form_needs_csrf(client: ApiClient) -> None:
+def test_users_page_form_needscsrf_of(client: ApiClient) -> None:
     _login(client, "xk.admin")
     response = client.post(
         "/users", data={"username": "xk.evil", "roles": ["admin"], "csrf_token": "forged"}
@@ -93,7 +82,7 @@ def test_users_page_form_needs_csrf(client: ApiClient) -> None:
 
 def test_logout_ends_the_session(client: ApiClient) -> None:
     html = _login(client, "hr.training")
-    assert client.post("/logout", data={"csrf_token": _csrf(html)}).status_code == 303
+    assert client.post("/logout", data={"csrf_token": csrf_of(html)}).status_code == 303
     assert client.get("/").status_code == 303
 
 

@@ -7,21 +7,11 @@ from pathlib import Path
 
 from defpact.core.runtime import Node
 from disinfo_world import import_disarm, make_world
-from support import DEMO_PASSWORD, ApiClient
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
+from support import ApiClient, csrf_of, sign_in
 
 
 def _login(client: ApiClient, username: str) -> str:
-    page = client.get("/login")
-    client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    sign_in(client, username)
     return client.get("/disinfo").text
 
 
@@ -38,7 +28,7 @@ def test_upload_run_group_page_and_publish(client: ApiClient, node: Node, tmp_pa
     world = make_world(tmp_path, "al-", seed=5)
     html = _login(client, "al.analyst")
     assert 'href="/disinfo"' in html and "Upload a batch" in html
-    csrf = _csrf(html)
+    csrf = csrf_of(html)
     created = _upload(client, world.path, csrf)
     assert created.status_code == 303  # type: ignore[attr-defined]
     batch = client.get(created.headers["location"])  # type: ignore[attr-defined]
@@ -80,7 +70,7 @@ def test_forged_upload_stores_nothing_and_bad_file_is_explained(
     client: ApiClient, tmp_path: Path
 ) -> None:
     world = make_world(tmp_path, "xk-", seed=3, posts=500)
-    csrf = _csrf(_login(client, "xk.analyst"))
+    csrf = csrf_of(_login(client, "xk.analyst"))
     forged = _upload(client, world.path, "forged")
     assert forged.status_code == 403  # type: ignore[attr-defined]
     bad = tmp_path / "posts.csv"
@@ -93,7 +83,7 @@ def test_forged_upload_stores_nothing_and_bad_file_is_explained(
 
 def test_pages_of_another_nation_do_not_exist(client: ApiClient, tmp_path: Path) -> None:
     world = make_world(tmp_path, "xk-", seed=3)
-    csrf = _csrf(_login(client, "xk.analyst"))
+    csrf = csrf_of(_login(client, "xk.analyst"))
     batch = _upload(client, world.path, csrf, releasable_to=[])
     run = client.post("/disinfo/runs", data={"csrf_token": csrf})
     run_page = client.get(run.headers["location"]).text

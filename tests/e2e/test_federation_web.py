@@ -3,26 +3,15 @@ get a named error for bad input; other users do not reach it."""
 
 from __future__ import annotations
 
-import re
 import time
 
 from defpact.core.runtime import Node
-from support import DEMO_PASSWORD, ApiClient
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match is not None
-    return match.group(1)
+from support import ApiClient, csrf_of, sign_in
 
 
 def _login(client: ApiClient, username: str) -> str:
-    page = client.get("/login")
-    client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
-    return _csrf(client.get("/").text)
+    sign_in(client, username)
+    return csrf_of(client.get("/").text)
 
 
 def test_admin_sees_node_and_bad_peer_is_refused_naming_the_field(client: ApiClient) -> None:

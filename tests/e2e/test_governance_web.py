@@ -11,26 +11,16 @@ import pytest
 
 from defpact.core.runtime import Node
 from defpact.governance.seed import seed_governance_demo
-from support import DEMO_PASSWORD, ApiClient
+from support import ApiClient, csrf_of, sign_in
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page carries a CSRF token"
-    return match.group(1)
-
-
 def _login(client: ApiClient, node: Node, username: str) -> str:
     seed_governance_demo(node.uow())
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    response = sign_in(client, username)
     assert response.status_code == 303, response.text
-    return _csrf(client.get("/governance").text)
+    return csrf_of(client.get("/governance").text)
 
 
 def _overview_shows_the_timeline_the_guide_in_approval_and_the_request(
@@ -127,18 +117,18 @@ def test_an_admin_withdraws_a_group_from_its_page(client: ApiClient, node: Node)
     path = f"/governance/groups/{group_id}"
     _login(client, node, "al.admin")
     assert "Withdraw this group" not in client.get(path).text  # not AL's group
-    refused = client.post(f"{path}/withdraw", data={"csrf_token": _csrf(client.get(path).text)})
+    refused = client.post(f"{path}/withdraw", data={"csrf_token": csrf_of(client.get(path).text)})
     assert refused.status_code == 403 and "Withdrawn on" not in client.get(path).text
-    client.post("/logout", data={"csrf_token": _csrf(client.get(path).text)})
+    client.post("/logout", data={"csrf_token": csrf_of(client.get(path).text)})
     _login(client, node, "xk.admin")
     page = client.get(path).text
     assert "Withdraw this group" in page
     forged = client.post(f"{path}/withdraw", data={"csrf_token": "forged"})
     assert forged.status_code == 403 and "Withdrawn on" not in client.get(path).text
-    done = client.post(f"{path}/withdraw", data={"csrf_token": _csrf(page)})
+    done = client.post(f"{path}/withdraw", data={"csrf_token": csrf_of(page)})
     assert done.status_code == 303 and done.headers["location"] == path
     after = client.get(path).text
     assert "Withdrawn on" in after and "Withdraw this group" not in after
-    client.post("/logout", data={"csrf_token": _csrf(after)})
+    client.post("/logout", data={"csrf_token": csrf_of(after)})
     _login(client, node, "al.admin")
     assert client.get(path).status_code == 404

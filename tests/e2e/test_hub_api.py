@@ -18,7 +18,7 @@ from defpact.core.runtime import Node
 from defpact.threats.hub import service
 from defpact.threats.hub.disarm import read_disarm_file
 from defpact.threats.stix.service import seed_threats
-from support import DEMO_PASSWORD, ApiClient, basic
+from support import ApiClient, basic, csrf_of, sign_in
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -190,16 +190,8 @@ def test_import_stix_bundle_partially_valid_and_misp_event(hub: ApiClient) -> No
     assert garbage.status_code == 422 and "file" in garbage.text
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
-
-
 def _login(client: ApiClient, username: str) -> None:
-    page = client.get("/login")
-    client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
-                                "csrf_token": _csrf(page.text)})  # fmt: skip
+    sign_in(client, username)
 
 
 def test_web_board_forms_and_object_page(hub: ApiClient) -> None:
@@ -211,7 +203,7 @@ def test_web_board_forms_and_object_page(hub: ApiClient) -> None:
         "title": "Defacement of ministry site", "description": "Site replaced",
         "incident_type": "defacement", "observables": "203.0.113.9\nsha1 " + "b" * 40,
         "make_indicators": "yes", "classification": "RESTRICTED", "tlp": "AMBER",
-        "releasable_to": ["HR"], "csrf_token": _csrf(form.text),
+        "releasable_to": ["HR"], "csrf_token": csrf_of(form.text),
     }  # fmt: skip
     created = hub.post("/threats/incidents/new", data=data)
     assert created.status_code == 303, created.text
@@ -231,14 +223,16 @@ def test_web_board_forms_and_object_page(hub: ApiClient) -> None:
             "telegram | https://t.me/x/2 | 2026-11-21T10:00\nThey come\n---\nSecond post"
         ),
         "accounts": "telegram patriot_2", "classification": "UNCLASSIFIED", "tlp": "GREEN",
-        "releasable_to": ["PACT"], "csrf_token": _csrf(campaign_form.text),
+        "releasable_to": ["PACT"], "csrf_token": csrf_of(campaign_form.text),
     })  # fmt: skip
     assert camp.status_code == 303, camp.text
     assert hub.get("/threats/disarm").status_code == 200
     upload = hub.get("/threats/import")
     misp = (DATA / "misp_event.json").read_bytes()
     imported = hub.post(
-        "/threats/import", data={"csrf_token": _csrf(upload.text)}, files={"file": ("e.json", misp)}
+        "/threats/import",
+        data={"csrf_token": csrf_of(upload.text)},
+        files={"file": ("e.json", misp)},
     )
     assert imported.status_code == 200 and "objects stored" in imported.text
     download = hub.get("/threats/export.json", params={"type": "campaign"})
@@ -279,7 +273,7 @@ def test_web_alerts_lookup_and_correlations(hub: ApiClient) -> None:
     ack = re.search(r'action="/threats/alerts/(\d+)/acknowledge"', board.text)
     assert ack
     done = hub.post(f"/threats/alerts/{ack.group(1)}/acknowledge",
-                    data={"csrf_token": _csrf(board.text)})  # fmt: skip
+                    data={"csrf_token": csrf_of(board.text)})  # fmt: skip
     assert done.status_code == 303
     assert f"/threats/alerts/{ack.group(1)}/acknowledge" not in hub.get("/threats").text
     lookup = hub.get("/threats/lookup", params={"value": "45.77.12.0/24"})

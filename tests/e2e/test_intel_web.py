@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-from support import DEMO_PASSWORD, ApiClient
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
+from support import ApiClient, csrf_of, sign_in
 
 
 def _login(client: ApiClient, username: str) -> str:
-    page = client.get("/login")
-    client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    sign_in(client, username)
     return client.get("/").text
 
 
@@ -44,7 +32,7 @@ def test_create_shows_detail_with_banner(client: ApiClient) -> None:
     html = _login(client, "hr.analyst")
     assert 'href="/intel"' in html
     form = client.get("/intel/new")
-    created = client.post("/intel/new", data=_form(_csrf(form.text)))
+    created = client.post("/intel/new", data=_form(csrf_of(form.text)))
     assert created.status_code == 303
     detail = client.get(created.headers["location"])
     assert detail.status_code == 200
@@ -57,7 +45,7 @@ def test_create_shows_detail_with_banner(client: ApiClient) -> None:
 def test_bad_marking_re_renders_form_with_error_and_stores_nothing(client: ApiClient) -> None:
     _login(client, "hr.analyst")
     form = client.get("/intel/new")
-    response = client.post("/intel/new", data=_form(_csrf(form.text), releasable_to=["DE"]))
+    response = client.post("/intel/new", data=_form(csrf_of(form.text), releasable_to=["DE"]))
     assert response.status_code == 422
     assert "not a member of the pact" in response.text
     assert "Drone sightings" in response.text  # the user's input is kept
@@ -67,7 +55,7 @@ def test_bad_marking_re_renders_form_with_error_and_stores_nothing(client: ApiCl
 def test_other_nation_without_release_sees_nothing(client: ApiClient) -> None:
     _login(client, "hr.analyst")
     form = client.get("/intel/new")
-    location = client.post("/intel/new", data=_form(_csrf(form.text))).headers["location"]
+    location = client.post("/intel/new", data=_form(csrf_of(form.text))).headers["location"]
     other = ApiClient(client._client._transport.app)  # type: ignore[attr-defined]
     try:
         _login(other, "xk.analyst")
@@ -80,16 +68,16 @@ def test_other_nation_without_release_sees_nothing(client: ApiClient) -> None:
 def test_edit_and_withdraw(client: ApiClient) -> None:
     _login(client, "al.analyst")
     form = client.get("/intel/new")
-    location = client.post("/intel/new", data=_form(_csrf(form.text), releasable_to=["PACT"]))
+    location = client.post("/intel/new", data=_form(csrf_of(form.text), releasable_to=["PACT"]))
     url = location.headers["location"]
     edit = client.get(f"{url}/edit")
     assert edit.status_code == 200 and 'name="version" value="1"' in edit.text
     saved = client.post(
-        f"{url}/edit", data={**_form(_csrf(edit.text), title="Revised"), "version": "1"}
+        f"{url}/edit", data={**_form(csrf_of(edit.text), title="Revised"), "version": "1"}
     )
     assert saved.status_code == 303
     assert "Revised" in client.get(url).text
     detail = client.get(url)
-    withdrawn = client.post(f"{url}/withdraw", data={"csrf_token": _csrf(detail.text)})
+    withdrawn = client.post(f"{url}/withdraw", data={"csrf_token": csrf_of(detail.text)})
     assert withdrawn.status_code == 303
     assert "Withdrawn" in client.get(url).text

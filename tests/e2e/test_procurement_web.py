@@ -11,25 +11,15 @@ import pytest
 
 from defpact.core.runtime import Node
 from defpact.procurement.seed import seed_procurement_demo
-from support import DEMO_PASSWORD, ApiClient
+from support import ApiClient, csrf_of, sign_in
 
 SVG = re.compile(r"<svg.*?</svg>", re.S)
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form carries a CSRF token"
-    return match.group(1)
-
-
 def _login(client: ApiClient, username: str) -> str:
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    response = sign_in(client, username)
     assert response.status_code == 303, response.text
-    return _csrf(client.get("/").text)
+    return csrf_of(client.get("/").text)
 
 
 @pytest.fixture

@@ -12,26 +12,16 @@ import pytest
 
 from defpact.core.runtime import Node
 from defpact.training.seed import DEMO_YEAR, seed_training_demo
-from support import DEMO_PASSWORD, ApiClient
+from support import ApiClient, csrf_of, sign_in
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page carries a CSRF token"
-    return match.group(1)
-
-
 def _login(client: ApiClient, node: Node, username: str) -> str:
     assert seed_training_demo(node.uow(), time_limit_s=5.0)
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    response = sign_in(client, username)
     assert response.status_code == 303, response.text
-    return _csrf(client.get("/training").text)
+    return csrf_of(client.get("/training").text)
 
 
 def test_programme_exercises_and_lessons_pages(client: ApiClient, node: Node) -> None:

@@ -7,7 +7,6 @@ render the same on every database, so these run on SQLite only."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -19,7 +18,7 @@ from defpact.core.runtime import Node
 from defpact.training import academy_service as academy
 from defpact.training import exercise_service, planning_service
 from defpact.training.seed import DEMO_YEAR, seed_training_demo
-from support import DEMO_PASSWORD, ApiClient, basic
+from support import ApiClient, basic, csrf_of, sign_in
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 CONSOLE = Actor.console("test")
@@ -35,21 +34,11 @@ def other(node: Node) -> Iterator[ApiClient]:
     api.close()
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "page carries a CSRF token"
-    return match.group(1)
-
-
 def _login(client: ApiClient, node: Node, username: str) -> str:
     seed_training_demo(node.uow(), time_limit_s=5.0)
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
-    )
+    response = sign_in(client, username)
     assert response.status_code == 303, response.text
-    return _csrf(client.get("/training").text)
+    return csrf_of(client.get("/training").text)
 
 
 def _milestone_id(node: Node, exercise_id: int, name: str) -> int:
