@@ -42,6 +42,7 @@ from defpact.core.db import Base, bulk_insert, lock_singleton
 from defpact.core.identity import Clearance
 from defpact.core.marking import PACT, TLP, Marking
 from defpact.core.releasability import decode_release, encode_release
+from defpact.core.replication import key_chunks
 
 __all__ = [
     "Change",
@@ -150,24 +151,18 @@ def _release_of(marking: Marking) -> tuple[frozenset[str], bool, int]:
     return marking.releasable_to - {PACT}, pact, int(marking.classification)
 
 
-@lru_cache(maxsize=1024)
-def _encoded(codes: frozenset[str]) -> str:
-    return encode_release(codes)
-
-
 _TABLE = cast(Table, RecordChangeRow.__table__)
 
 
 def _existing(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _Pending]:
     found: dict[tuple[str, str], _Pending] = {}
     for rtype in sorted({k[0] for k in keys}):
-        names = sorted(k[1] for k in keys if k[0] == rtype)
-        for start in range(0, len(names), 500):
+        for chunk in key_chunks(k[1] for k in keys if k[0] == rtype):
             stmt = select(
                 _TABLE.c.record_key, _TABLE.c.originator, _TABLE.c.ever_named,
                 _TABLE.c.ever_pact, _TABLE.c.min_classification,
             ).where(_TABLE.c.record_type == rtype,
-                    _TABLE.c.record_key.in_(names[start : start + 500]))  # fmt: skip
+                    _TABLE.c.record_key.in_(chunk))  # fmt: skip
             for key, originator, named, pact, lowest in session.connection().execute(stmt):
                 found[(rtype, key)] = _Pending(
                     originator, decode_release(named), pact, lowest, new=False
@@ -195,7 +190,7 @@ def record_changes(session: Session, changes: Sequence[Change]) -> None:
     updates: list[dict[str, object]] = []
     for (rtype, rkey), p in merged.items():
         values: dict[str, object] = {
-            "originator": p.originator, "stamp": stamp, "ever_named": _encoded(p.named),
+            "originator": p.originator, "stamp": stamp, "ever_named": encode_release(p.named),
             "ever_pact": p.pact, "min_classification": p.min_classification,
         }  # fmt: skip
         if p.new:

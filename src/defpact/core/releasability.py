@@ -22,6 +22,7 @@ from defpact.core.marking import PACT, TLP, Marking
 __all__ = ["MarkedMixin", "decode_release", "encode_release", "marking_from", "visible_to"]
 
 
+@lru_cache(maxsize=4096)
 def encode_release(codes: frozenset[str]) -> str:
     return "," + ",".join(sorted(codes)) + "," if codes else ","
 

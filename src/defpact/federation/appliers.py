@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from defpact.core.db import bulk_insert
 from defpact.core.identity import Clearance
 from defpact.core.marking import Marking, can_read
-from defpact.core.replication import RecordState, ReplicaRefused
+from defpact.core.replication import RecordState, ReplicaRefused, key_chunks
 from defpact.federation.stixmap import Tombstone, Upsert
 from defpact.federation.store import ReplicaRow
 from defpact.federation.transport import SyncFault
@@ -148,13 +148,12 @@ def _held(
     for item in items:
         by_type.setdefault(item.record_type, set()).add(item.remote_id)
     for record_type, wanted in sorted(by_type.items()):
-        ids = sorted(wanted)
-        for start in range(0, len(ids), 500):
+        for chunk in key_chunks(wanted):
             # The whole primary key (peer, type, id): an index lookup per id, whatever the
             # number of replicas held (peer alone would scan all of the peer's replicas).
             stmt = select(ReplicaRow).where(
                 ReplicaRow.peer_id == peer_id, ReplicaRow.record_type == record_type,
-                ReplicaRow.remote_id.in_(ids[start : start + 500]),
+                ReplicaRow.remote_id.in_(chunk),
             )  # fmt: skip
             for row in session.scalars(stmt):
                 held[(row.record_type, row.remote_id)] = row

@@ -29,9 +29,9 @@ from defpact.core.audit import record_event
 from defpact.core.context import Actor
 from defpact.core.errors import NotFound, PermissionDenied
 from defpact.core.identity import Clearance, Principal, Role
-from defpact.core.marking import TLP, Marking, can_read, marking_problem
+from defpact.core.marking import Marking, can_read, marking_problem
 from defpact.core.origin import ensure_originated_here
-from defpact.core.releasability import decode_release, encode_release
+from defpact.core.releasability import encode_release, marking_from
 from defpact.core.service import member_codes_in
 from defpact.core.uow import UnitOfWork
 from defpact.threats.correlation.index import index_added
@@ -163,7 +163,7 @@ def _row(obj: ValidObject, collection_id: str, marking: Marking, date_added: int
         "versioned": obj.version_us is not None, "date_added": date_added,
         "revoked": obj.revoked, "raw": obj.raw, "originator": marking.originator,
         "classification": int(marking.classification),
-        "releasable_to": _release(marking.releasable_to), "tlp": marking.tlp.value,
+        "releasable_to": encode_release(marking.releasable_to), "tlp": marking.tlp.value,
         "withdrawn_at": None, PARSED: obj.parsed,
     }  # fmt: skip
 
@@ -259,16 +259,11 @@ def _marking_problem(marking: Marking, members: frozenset[str], clearance: Clear
     return f"{problem[0]}: {problem[1]}" if problem else None
 
 
-@lru_cache(maxsize=1024)
-def _release(codes: frozenset[str]) -> str:
-    return encode_release(codes)
-
-
 def _success_entry(obj: ValidObject, marking: Marking, date_added: int) -> list[Any]:
     """Stored per success: enough to re-check visibility when the status is read."""
     return [
         obj.stix_id, _version_label(obj, date_added), marking.originator,
-        int(marking.classification), _release(marking.releasable_to), marking.tlp.value,
+        int(marking.classification), encode_release(marking.releasable_to), marking.tlp.value,
     ]  # fmt: skip
 
 
@@ -379,7 +374,7 @@ def get_status(uow: UnitOfWork, actor: Actor, status_id: str) -> StatusInfo:
         visible = []
         for entry in json.loads(row.successes):
             stix_id, version, originator, level, release, tlp = entry
-            marking = Marking(originator, Clearance(level), decode_release(release), TLP(tlp))
+            marking = marking_from(originator, level, release, tlp)
             if can_read(principal.nation, principal.clearance, marking, members):
                 visible.append(StatusDetail(stix_id, version))
         return _status_info(row, visible)

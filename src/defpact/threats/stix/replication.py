@@ -22,9 +22,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from defpact.core.changes import Change, record_changes
-from defpact.core.identity import Clearance
-from defpact.core.marking import TLP, Marking
-from defpact.core.releasability import decode_release, encode_release, marking_from
+from defpact.core.marking import Marking
+from defpact.core.releasability import encode_release, marking_from
+from defpact.core.replication import key_chunks
 from defpact.threats.correlation.index import forget_deleted, index_added
 from defpact.threats.stix.collections import nation_collection_id
 from defpact.threats.stix.refs import index_refs
@@ -85,21 +85,18 @@ def current_versions(
     session: Session, stix_ids: Iterable[str], originators: Collection[str]
 ) -> dict[str, CurrentVersion]:
     """The newest stored version of each id among rows the given nations originated."""
-    ids = sorted(set(stix_ids))
     found: dict[str, CurrentVersion] = {}
     cols = (_O.c.stix_id, _O.c.version, _O.c.raw, _O.c.originator, _O.c.classification,
             _O.c.releasable_to, _O.c.tlp)  # fmt: skip
-    for start in range(0, len(ids), 500):
+    for chunk in key_chunks(stix_ids):
         stmt = select(*cols).where(
-            _O.c.stix_id.in_(ids[start : start + 500]), _O.c.originator.in_(sorted(originators))
+            _O.c.stix_id.in_(chunk), _O.c.originator.in_(sorted(originators))
         )
         for row in session.connection().execute(stmt):
             held = found.get(row.stix_id)
             if held is None or row.version > held.version:
-                marking = Marking(
-                    row.originator, Clearance(row.classification),
-                    decode_release(row.releasable_to), TLP(row.tlp),
-                )  # fmt: skip
+                marking = marking_from(row.originator, row.classification, row.releasable_to,
+                                       row.tlp)  # fmt: skip
                 found[row.stix_id] = CurrentVersion(row.stix_id, row.version, row.raw, marking)
     return found
 

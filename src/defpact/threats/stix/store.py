@@ -45,6 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from defpact.core.db import Base, UTCDateTime, bulk_insert, lock_singleton, utcnow
 from defpact.core.identity import Clearance
 from defpact.core.releasability import MarkedMixin, decode_release
+from defpact.core.replication import key_chunks
 from defpact.threats.stix.marking import DefpactMarking
 
 __all__ = [
@@ -181,11 +182,10 @@ class StoredVersion:
 
 def stored_versions(session: Session, stix_ids: Iterable[str]) -> dict[str, list[StoredVersion]]:
     """Every stored version of each id, in any collection."""
-    ids = sorted(set(stix_ids))
     found: dict[str, list[StoredVersion]] = {}
     columns = (_O.c.stix_id, _O.c.collection_id, _O.c.version, _O.c.versioned)
-    for start in range(0, len(ids), 500):
-        stmt = select(*columns).where(_O.c.stix_id.in_(ids[start : start + 500]))
+    for chunk in key_chunks(stix_ids):
+        stmt = select(*columns).where(_O.c.stix_id.in_(chunk))
         for stix_id, collection_id, version, versioned in session.connection().execute(stmt):
             found.setdefault(stix_id, []).append(StoredVersion(collection_id, version, versioned))
     return found
@@ -207,13 +207,10 @@ def known_markings(
     session: Session, ids: Iterable[str]
 ) -> tuple[dict[str, DefpactMarking], set[str]]:
     """Known marking definitions among ``ids``: defpact ones with content, and the others."""
-    wanted = sorted(set(ids))
     defpact: dict[str, DefpactMarking] = {}
     other: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        stmt = select(MarkingDefinitionRow).where(
-            MarkingDefinitionRow.id.in_(wanted[start : start + 500])
-        )
+    for chunk in key_chunks(ids):
+        stmt = select(MarkingDefinitionRow).where(MarkingDefinitionRow.id.in_(chunk))
         for row in session.scalars(stmt):
             if row.defpact and row.classification is not None and row.releasable_to is not None:
                 release = decode_release(row.releasable_to)
