@@ -10,6 +10,7 @@ from defpact.core import cli as core_cli
 from defpact.core.audit_cli import audit_app
 from defpact.core.config import get_settings
 from defpact.core.db import redact_url
+from defpact.core.nations import FOUNDING_MEMBERS
 from defpact.core.seed import DEMO_PASSWORD
 from defpact.federation.cli import federation_app
 from defpact.federation.identity import ensure_node_identity
@@ -72,9 +73,6 @@ def init() -> None:
         typer.echo(f"created {collections} TAXII collections at /taxii2/")
 
 
-FOUNDING_NATIONS = frozenset({"XK", "AL", "HR"})
-
-
 @app.command()
 def demo() -> None:
     """Seed demo data (development only; each part is created once).
@@ -85,7 +83,7 @@ def demo() -> None:
     local copies of them would be records of nations it does not serve."""
     core_cli.demo_command()
     served = get_settings().served_nations
-    if not FOUNDING_NATIONS <= served:
+    if not set(FOUNDING_MEMBERS) <= served:
         typer.echo(
             f"this node serves {', '.join(sorted(served))}: demo users only; the demo records "
             "of the founding nations are seeded on a node serving all of them"
