@@ -8,6 +8,7 @@ gets, searches, counts and exports all apply the same rule. ``releasable_to`` is
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -22,8 +23,13 @@ from defpact.core.marking import PACT, TLP, Marking
 __all__ = ["MarkedMixin", "decode_release", "encode_release", "marking_from", "visible_to"]
 
 
+def encode_release(codes: Collection[str]) -> str:
+    """``,AL,HR,`` (``,`` for none); cached per set of codes (any collection is accepted)."""
+    return _encoded(codes if isinstance(codes, frozenset) else frozenset(codes))
+
+
 @lru_cache(maxsize=4096)
-def encode_release(codes: frozenset[str]) -> str:
+def _encoded(codes: frozenset[str]) -> str:
     return "," + ",".join(sorted(codes)) + "," if codes else ","
 
 
